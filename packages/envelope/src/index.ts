@@ -1,0 +1,141 @@
+/**
+ * @platform-api/envelope: the response and error format and the HTTP semantics every
+ * Platform API answer shares.
+ *
+ * - every error, ours or Fastify's or a dependency's, becomes
+ *   `{error, reason, detail, errorCode, parameters?, requestId}` (YugabyteDB seed "Errors
+ *   handling requirements", Atlas `errorCode`/`parameters`), or StarRocks'
+ *   `{status, message, result}` with `style: 'status'`; 5xx never leak internals;
+ * - `X-Request-Id` on every answer; HTTPS-only with HSTS; 404, 405 + `Allow`, 406;
+ * - a validator compiler that rejects unknown fields instead of dropping them.
+ */
+import { randomUUID } from 'node:crypto'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import { HttpsRequiredError, InvalidOptionError, MethodNotAllowedError, NotAcceptableError, NotFoundError } from './errors.js'
+import { acceptsJson } from './lib/accept.js'
+import { AllowRegistry } from './lib/allow.js'
+import { renderError, type ErrorBody } from './lib/render.js'
+import { createValidatorCompiler } from './lib/validator.js'
+
+export * from './errors.js'
+export { acceptsJson } from './lib/accept.js'
+export { attributeError, escapePointer, type AjvErrorLike, type AttributeError } from './lib/validation-error.js'
+export { renderError, type ErrorBody, type RenderedError } from './lib/render.js'
+export { createValidatorCompiler } from './lib/validator.js'
+export { reasonPhrase, codeForStatus } from './lib/status.js'
+
+/** Options of the envelope plugin. */
+export interface EnvelopeOptions {
+  /**
+   * Body style. `plain` (default): bare entities, errors as `{error, reason, detail, errorCode, ...}`.
+   * `status` (StarRocks): `{status: "0", message: "OK", result}` and errors as
+   * `{status: "<http status>", message, result: {error, reason, detail, errorCode}}`.
+   */
+  style?: 'plain' | 'status'
+  /** Refuse requests that did not arrive over TLS with 403 `HTTPS_REQUIRED` (YugabyteDB seed "HTTPS-only"). Default `true`. */
+  httpsOnly?: boolean
+  /** `Strict-Transport-Security` max-age on HTTPS answers, in seconds; 0 sends none. Default 31536000 (one year). */
+  hstsMaxAgeSeconds?: number
+  /** Header carrying the request id, both ways. Default `x-request-id`. */
+  requestIdHeader?: string
+  /** Reuse a client's well-formed request id (1-128 of `A-Za-z0-9._:-`) instead of making a UUID. Default `true`. */
+  trustRequestId?: boolean
+  /** Answer 405 with `Allow` for a known path with another method (instead of 404). Default `true`. */
+  methodNotAllowed?: boolean
+  /** Answer 406 when `Accept` excludes JSON. Default `true`. */
+  notAcceptable?: boolean
+}
+
+const DEFAULTS: Required<EnvelopeOptions> = {
+  style: 'plain',
+  httpsOnly: true,
+  hstsMaxAgeSeconds: 31_536_000,
+  requestIdHeader: 'x-request-id',
+  trustRequestId: true,
+  methodNotAllowed: true,
+  notAcceptable: true
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
+
+function checkOptions (options: Required<EnvelopeOptions>): void {
+  if (options.style !== 'plain' && options.style !== 'status') throw new InvalidOptionError(`style must be 'plain' or 'status', got ${String(options.style)}`)
+  if (!Number.isInteger(options.hstsMaxAgeSeconds) || options.hstsMaxAgeSeconds < 0) throw new InvalidOptionError('hstsMaxAgeSeconds must be an integer >= 0')
+  if (typeof options.requestIdHeader !== 'string' || !/^[a-z0-9-]+$/i.test(options.requestIdHeader)) throw new InvalidOptionError('requestIdHeader must be a header name')
+  for (const k of ['httpsOnly', 'trustRequestId', 'methodNotAllowed', 'notAcceptable'] as const) {
+    if (typeof options[k] !== 'boolean') throw new InvalidOptionError(`${k} must be a boolean`)
+  }
+}
+
+/** The StarRocks-style body (`style: 'status'`). */
+export interface StatusBody<T = unknown> { status: string; message: string; result: T }
+
+/** Wrap a rendered error in the `status` style. */
+export function toStatusError (body: ErrorBody): StatusBody<Omit<ErrorBody, 'requestId'> & { requestId: string }> {
+  return { status: String(body.error), message: body.reason, result: body }
+}
+
+async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promise<void> {
+  const options: Required<EnvelopeOptions> = { ...DEFAULTS, ...opts }
+  checkOptions(options)
+  const header = options.requestIdHeader.toLowerCase()
+  const hsts = options.hstsMaxAgeSeconds > 0 ? `max-age=${options.hstsMaxAgeSeconds}; includeSubDomains` : undefined
+
+  fastify.setGenReqId((req) => {
+    const given = req.headers[header]
+    return options.trustRequestId && typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
+  })
+  fastify.setValidatorCompiler(createValidatorCompiler())
+
+  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header(header, request.id)
+    if (request.protocol === 'https') {
+      if (hsts !== undefined) reply.header('strict-transport-security', hsts)
+    } else if (options.httpsOnly) {
+      throw new HttpsRequiredError()
+    }
+    if (options.notAcceptable && !acceptsJson(request.headers.accept)) {
+      throw new NotAcceptableError(String(request.headers.accept).slice(0, 200))
+    }
+  })
+
+  if (options.style === 'status') {
+    fastify.addHook('preSerialization', async (_request, reply, payload) => {
+      if (reply.statusCode >= 400) return payload
+      return { status: '0', message: 'OK', result: payload }
+    })
+  }
+
+  fastify.setErrorHandler(function envelopeErrorHandler (error, request, reply) {
+    const rendered = renderError(error, request.id)
+    if (rendered.fault) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ errorCode: rendered.body.errorCode, statusCode: rendered.statusCode }, rendered.body.detail)
+    if (rendered.headers !== undefined) reply.headers(rendered.headers)
+    reply.code(rendered.statusCode).type('application/json; charset=utf-8')
+    return options.style === 'status' ? toStatusError(rendered.body) : rendered.body
+  })
+
+  const registry = new AllowRegistry()
+  if (options.methodNotAllowed) {
+    fastify.addHook('onRoute', (route) => { registry.add(route.method, route.url) })
+  }
+  fastify.setNotFoundHandler(async (request) => {
+    const path = request.url.split('?', 1)[0] ?? '/'
+    const allowed = options.methodNotAllowed ? registry.allowed(path) : []
+    if (allowed.length > 0) {
+      const err = new MethodNotAllowedError(request.method, path.slice(0, 256), allowed.join(', ')) as Error & { headers?: Record<string, string> }
+      err.headers = { allow: allowed.join(', ') }
+      throw err
+    }
+    throw new NotFoundError(request.method, path.slice(0, 256))
+  })
+}
+
+/**
+ * The envelope plugin. Register it first, at the root (it is wrapped with `fastify-plugin`);
+ * register it again inside a prefix with `style: 'status'` for a StarRocks-style API version.
+ * @throws ENVELOPE_INVALID_OPTION at registration for a bad option.
+ */
+export const platformEnvelope = fp(envelope, { fastify: '5.x', name: '@platform-api/envelope' })
+export default platformEnvelope
