@@ -1,0 +1,25 @@
+/**
+ * The resources package's error catalogue (`errorCode` values clients see).
+ */
+import createError from '@fastify/error'
+
+/** 404: no entity with this id or fullyQualifiedName. */
+export const EntityNotFoundError = createError('ENTITY_NOT_FOUND', '%s %s not found', 404)
+/** 404: the parent named in a create request does not exist. `parameters`: the field's JSON Pointer and the name. */
+export const ParentNotFoundError = createError('PARENT_NOT_FOUND', '%s "%s" named in %s not found', 404)
+/** 409: an entity with this name already exists in the parent (YugabyteDB seed, 409 Conflict). */
+export const DuplicateNameError = createError('DUPLICATE_NAME', '%s "%s" already exists', 409)
+/** 409: a parent still has children and `?recursive=true` was not given. */
+export const EntityNotEmptyError = createError('ENTITY_NOT_EMPTY', '%s "%s" is not empty: it has %s; delete them first or pass ?recursive=true', 409)
+/** 409: the entity changed between read and write (optimistic concurrency on `version`). */
+export const VersionConflictError = createError('VERSION_CONFLICT', '%s %s was changed by another request; read it again and retry', 409)
+/** 412: `If-Match` names another version (RFC 9110 §13.1.1). */
+export const PreconditionFailedError = createError('PRECONDITION_FAILED', 'If-Match %s does not match the current ETag %s', 412)
+/** 400: a JSON Patch (RFC 6902) or merge patch (RFC 7396) document that cannot be applied. */
+export const InvalidPatchError = createError('INVALID_PATCH', '%s', 400)
+/** 415: a body in a media type this route does not take. */
+export const UnsupportedMediaTypeError = createError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type "%s"; this request takes %s', 415)
+/** 503: the store failed; nothing of the fault is shown to the client. */
+export const StoreUnavailableError = createError('STORE_UNAVAILABLE', 'The store is unavailable', 503)
+/** Startup: a resource definition or plugin option is invalid. */
+export const InvalidResourceError = createError('RESOURCES_INVALID_OPTION', 'Invalid @platform-api/resources option: %s')

@@ -1,0 +1,205 @@
+/**
+ * `MemoryStore`: an in-process `Store` with sorted indexes (B+ trees from `sorted-btree`),
+ * so a page deep in a list costs as much as the first (keyset pagination, DESIGN.md "Stores").
+ *
+ * Entities are deep-frozen copies: what a caller gets back cannot change the store.
+ * Writes are serialized; a `transaction` holds the write lock for its whole run and undoes
+ * its writes if it throws. Reads do not wait for the lock.
+ */
+import BTreeModule from 'sorted-btree'
+import { DuplicateNameError, EntityNotFoundError, VersionConflictError } from '../errors.js'
+import type { ListQuery, ListResult, Store, StoredEntity } from './store.js'
+
+type Tree = import('sorted-btree').default<string, StoredEntity>
+// sorted-btree is CommonJS with `exports.default`; unwrap it under NodeNext.
+const BTree = ((BTreeModule as unknown as { default?: unknown }).default ?? BTreeModule) as unknown as new () => Tree
+
+class Collection {
+  readonly byId = new Map<string, StoredEntity>()
+  readonly all: Tree = new BTree()
+  readonly byParent = new Map<string, Tree>()
+
+  parentTree (parentId: string | null, create: boolean): Tree | undefined {
+    if (parentId === null) return undefined
+    let tree = this.byParent.get(parentId)
+    if (tree === undefined && create) {
+      tree = new BTree()
+      this.byParent.set(parentId, tree)
+    }
+    return tree
+  }
+
+  insert (e: StoredEntity): void {
+    this.byId.set(e.id, e)
+    this.all.set(e.fullyQualifiedName, e)
+    this.parentTree(e.parentId, true)?.set(e.fullyQualifiedName, e)
+  }
+
+  remove (e: StoredEntity): void {
+    this.byId.delete(e.id)
+    this.all.delete(e.fullyQualifiedName)
+    const tree = this.parentTree(e.parentId, false)
+    if (tree !== undefined) {
+      tree.delete(e.fullyQualifiedName)
+      if (tree.size === 0 && e.parentId !== null) this.byParent.delete(e.parentId)
+    }
+  }
+}
+
+function deepFreeze<T> (value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    for (const v of Object.values(value)) deepFreeze(v)
+    Object.freeze(value)
+  }
+  return value
+}
+
+type Matcher = ((e: StoredEntity) => boolean) | undefined
+
+function matcher (filter: ListQuery['filter']): Matcher {
+  if (filter === undefined) return undefined
+  const entries = Object.entries(filter)
+  if (entries.length === 0) return undefined
+  return (e) => entries.every(([k, v]) => e[k] === v)
+}
+
+/** Take up to `n` matching entities from `iter`, skipping the key `exclusive`. */
+function take (iter: Iterable<[string, StoredEntity]>, exclusive: string | undefined, n: number, match: Matcher): StoredEntity[] {
+  const out: StoredEntity[] = []
+  if (n <= 0) return out
+  for (const [k, e] of iter) {
+    if (k === exclusive) continue
+    if (match !== undefined && !match(e)) continue
+    out.push(e)
+    if (out.length >= n) break
+  }
+  return out
+}
+
+const EMPTY: Tree = new BTree()
+
+/** An in-memory `Store`. The default for tests and for trying the example server. */
+export class MemoryStore implements Store {
+  readonly #collections = new Map<string, Collection>()
+  #lock: Promise<unknown> = Promise.resolve()
+
+  #collection (name: string): Collection {
+    let c = this.#collections.get(name)
+    if (c === undefined) {
+      c = new Collection()
+      this.#collections.set(name, c)
+    }
+    return c
+  }
+
+  /** Run `fn` after every earlier write; later writes wait for it. */
+  #exclusive<T> (fn: () => T | Promise<T>): Promise<T> {
+    const run = this.#lock.then(fn)
+    this.#lock = run.catch(() => undefined)
+    return run
+  }
+
+  async get (collection: string, id: string): Promise<StoredEntity | undefined> {
+    return this.#collections.get(collection)?.byId.get(id)
+  }
+
+  async getByName (collection: string, fullyQualifiedName: string): Promise<StoredEntity | undefined> {
+    return this.#collections.get(collection)?.all.get(fullyQualifiedName)
+  }
+
+  async list (collection: string, query: ListQuery): Promise<ListResult> {
+    const c = this.#collections.get(collection)
+    const tree = c === undefined ? EMPTY : query.parentId !== undefined ? (c.byParent.get(query.parentId) ?? EMPTY) : c.all
+    const match = matcher(query.filter)
+    let total = tree.size
+    if (match !== undefined) {
+      total = 0
+      for (const e of tree.values()) if (match(e)) total++
+    }
+    const limit = query.limit
+    if (query.before !== undefined) {
+      const key = String(query.before[0])
+      const got = take(tree.entriesReversed(key), key, limit + 1, match)
+      const hasBefore = got.length > limit
+      const items = got.slice(0, limit).reverse()
+      const last = items.at(-1)?.fullyQualifiedName ?? key
+      const hasAfter = take(tree.entries(last), last, 1, match).length > 0
+      return { items, hasBefore, hasAfter, total }
+    }
+    const key = query.after !== undefined ? String(query.after[0]) : undefined
+    const got = take(tree.entries(key), key, limit + 1, match)
+    const hasAfter = got.length > limit
+    const items = got.slice(0, limit)
+    const first = items[0]?.fullyQualifiedName ?? key
+    const hasBefore = first !== undefined && take(tree.entriesReversed(first), first, 1, match).length > 0
+    return { items, hasBefore, hasAfter, total }
+  }
+
+  async create (collection: string, entity: StoredEntity): Promise<StoredEntity> {
+    return await this.#exclusive(() => this.#create(collection, entity, undefined))
+  }
+
+  async replace (collection: string, entity: StoredEntity, expectedVersion: number): Promise<StoredEntity> {
+    return await this.#exclusive(() => this.#replace(collection, entity, expectedVersion, undefined))
+  }
+
+  async delete (collection: string, id: string): Promise<StoredEntity | undefined> {
+    return await this.#exclusive(() => this.#delete(collection, id, undefined))
+  }
+
+  async transaction<T> (fn: (store: Store) => Promise<T>): Promise<T> {
+    return await this.#exclusive(async () => {
+      const undo: Array<() => void> = []
+      const tx: Store = {
+        get: async (c, id) => await this.get(c, id),
+        getByName: async (c, n) => await this.getByName(c, n),
+        list: async (c, q) => await this.list(c, q),
+        create: async (c, e) => this.#create(c, e, undo),
+        replace: async (c, e, v) => this.#replace(c, e, v, undo),
+        delete: async (c, id) => this.#delete(c, id, undo),
+        transaction: async (inner) => await inner(tx)
+      }
+      try {
+        return await fn(tx)
+      } catch (err) {
+        for (const step of undo.reverse()) step()
+        throw err
+      }
+    })
+  }
+
+  #create (collection: string, entity: StoredEntity, undo: Array<() => void> | undefined): StoredEntity {
+    const c = this.#collection(collection)
+    if (c.all.has(entity.fullyQualifiedName) || c.byId.has(entity.id)) {
+      throw new DuplicateNameError(collection, entity.fullyQualifiedName)
+    }
+    const stored = deepFreeze(structuredClone(entity))
+    c.insert(stored)
+    undo?.push(() => c.remove(stored))
+    return stored
+  }
+
+  #replace (collection: string, entity: StoredEntity, expectedVersion: number, undo: Array<() => void> | undefined): StoredEntity {
+    const c = this.#collection(collection)
+    const current = c.byId.get(entity.id)
+    if (current === undefined) throw new EntityNotFoundError(collection, entity.id)
+    if (current.version !== expectedVersion) throw new VersionConflictError(collection, entity.id)
+    if (entity.fullyQualifiedName !== current.fullyQualifiedName && c.all.has(entity.fullyQualifiedName)) {
+      throw new DuplicateNameError(collection, entity.fullyQualifiedName)
+    }
+    const stored = deepFreeze(structuredClone(entity))
+    c.remove(current)
+    c.insert(stored)
+    undo?.push(() => { c.remove(stored); c.insert(current) })
+    return stored
+  }
+
+  #delete (collection: string, id: string, undo: Array<() => void> | undefined): StoredEntity | undefined {
+    const c = this.#collections.get(collection)
+    const current = c?.byId.get(id)
+    if (c === undefined || current === undefined) return undefined
+    c.remove(current)
+    undo?.push(() => c.insert(current))
+    return current
+  }
+}
