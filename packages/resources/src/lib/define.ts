@@ -32,6 +32,11 @@ export interface ResourceHooks {
    * `ctx.entity`; may return fields shown once in the 201 answer only (e.g. a generated secret).
    */
   beforeCreate?: (ctx: CreateContext) => Promise<Record<string, unknown> | undefined | void> | Record<string, unknown> | undefined | void
+  /**
+   * Runs before every write of an entity (create, PUT replace, PATCH), after schema validation:
+   * the place for checks a schema cannot express. Throw a 4xx error to refuse; nothing is stored.
+   */
+  beforeWrite?: (ctx: { entity: StoredEntity, store: Store, request?: FastifyRequest }) => Promise<void> | void
 }
 
 /** A resource declaration. */

@@ -184,7 +184,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       preParsing: patchTypes
     }, async (request, reply) => {
       const kind = (request.headers['content-type'] ?? '').toLowerCase().startsWith(JSON_PATCH) ? 'json-patch' : 'merge-patch'
-      const entity = await service.patch((request.params as { id: string }).id, kind, request.body, ifMatch(request))
+      const entity = await service.patch((request.params as { id: string }).id, kind, request.body, ifMatch(request), request)
       return await answerEntity(request, reply, entity)
     })
   }

@@ -147,6 +147,7 @@ export class ResourceService {
         if (typeof entity.name !== 'string' || entity.name === '') throw new InvalidResourceError(`${this.collection}: hooks.beforeCreate must set entity.name`)
         entity.fullyQualifiedName = this.#fullyQualifiedName(entity.name, parent)
       }
+      await this.definition.hooks?.beforeWrite?.({ entity, store: tx, ...(request !== undefined ? { request } : {}) })
       if (await tx.getByName(this.collection, entity.fullyQualifiedName) !== undefined) {
         throw this.#duplicate(entity.fullyQualifiedName)
       }
@@ -180,6 +181,7 @@ export class ResourceService {
     if (this.#registry.options.put === 'createIfAbsent') return { entity: existing, created: false, extra: undefined }
     const next: StoredEntity = { ...existing, version: existing.version + 1, updatedAt: new Date().toISOString() }
     this.#applyFields(next, input)
+    await this.definition.hooks?.beforeWrite?.({ entity: next, store: this.store, ...(request !== undefined ? { request } : {}) })
     return { entity: await this.store.replace(this.collection, next, existing.version), created: false, extra: undefined }
   }
 
@@ -187,7 +189,7 @@ export class ResourceService {
    * PATCH with a JSON Patch (RFC 6902) or merge patch (RFC 7396) on the writable fields.
    * @throws INVALID_PATCH, INVALID_ATTRIBUTE (400) for read-only paths or a result that breaks the schema.
    */
-  async patch (id: string, kind: 'json-patch' | 'merge-patch', document: unknown, check?: (existing: StoredEntity) => void): Promise<StoredEntity> {
+  async patch (id: string, kind: 'json-patch' | 'merge-patch', document: unknown, check?: (existing: StoredEntity) => void, request?: FastifyRequest): Promise<StoredEntity> {
     const current = await this.get(id)
     check?.(current)
     const view: Record<string, unknown> = {}
@@ -209,6 +211,7 @@ export class ResourceService {
     if (!this.#validatePatchable(patched)) throw attributeError(this.#validatePatchable.errors ?? [], 'body')
     const next: StoredEntity = { ...current, version: current.version + 1, updatedAt: new Date().toISOString() }
     this.#applyFields(next, patched as Record<string, unknown>)
+    await this.definition.hooks?.beforeWrite?.({ entity: next, store: this.store, ...(request !== undefined ? { request } : {}) })
     return await this.store.replace(this.collection, next, current.version)
   }
 

@@ -1,0 +1,59 @@
+import t from 'tap'
+import { MemoryStore, type StoredEntity } from '../src/index.js'
+
+function entity (name: string, parentId: string | null = null, extra: Record<string, unknown> = {}): StoredEntity {
+  const now = new Date().toISOString()
+  return { id: `id-${name}`, name, fullyQualifiedName: name, parentId, version: 1, createdAt: now, updatedAt: now, ...extra }
+}
+
+t.test('keyset pages over 1000 entities, forward and backward, filtered and by parent', async (t) => {
+  const store = new MemoryStore()
+  for (let i = 0; i < 1000; i++) await store.create('things', entity(`n${String(i).padStart(4, '0')}`, i % 2 === 0 ? 'even' : 'odd', { bucket: i % 3 }))
+  let after: string[] | undefined
+  let count = 0
+  let hasAfter = true
+  while (hasAfter) {
+    const page = await store.list('things', { limit: 77, ...(after ? { after } : {}) })
+    count += page.items.length
+    hasAfter = page.hasAfter
+    after = [page.items.at(-1)!.fullyQualifiedName]
+    t.equal(page.total, 1000)
+  }
+  t.equal(count, 1000)
+  const back = await store.list('things', { limit: 5, before: ['n0010'] })
+  t.same(back.items.map((e) => e.name), ['n0005', 'n0006', 'n0007', 'n0008', 'n0009'])
+  t.ok(back.hasBefore)
+  t.ok(back.hasAfter)
+  const odd = await store.list('things', { limit: 3, parentId: 'odd' })
+  t.same(odd.items.map((e) => e.name), ['n0001', 'n0003', 'n0005'])
+  t.equal(odd.total, 500)
+  const filtered = await store.list('things', { limit: 2, filter: { bucket: 0 }, after: ['n0003'] })
+  t.same(filtered.items.map((e) => e.name), ['n0006', 'n0009'])
+  t.equal(filtered.total, 334)
+  t.ok(filtered.hasBefore)
+})
+
+t.test('stored entities are frozen copies; duplicates and stale versions are refused', async (t) => {
+  const store = new MemoryStore()
+  const input = entity('a', null, { tags: ['x'] })
+  const stored = await store.create('things', input)
+  ;(input.tags as string[]).push('y')
+  t.same((await store.get('things', 'id-a'))!.tags, ['x'])
+  t.throws(() => { (stored.tags as string[]).push('z') })
+  await t.rejects(store.create('things', { ...entity('a'), id: 'other' }), { code: 'DUPLICATE_NAME' })
+  await store.replace('things', { ...stored, version: 2 }, 1)
+  await t.rejects(store.replace('things', { ...stored, version: 2 }, 1), { code: 'VERSION_CONFLICT' })
+})
+
+t.test('a failed transaction leaves nothing behind', async (t) => {
+  const store = new MemoryStore()
+  await store.create('things', entity('keep'))
+  await t.rejects(store.transaction(async (tx) => {
+    await tx.create('things', entity('new'))
+    await tx.delete('things', 'id-keep')
+    throw new Error('boom')
+  }), /boom/)
+  t.ok(await store.get('things', 'id-keep'))
+  t.equal(await store.get('things', 'id-new'), undefined)
+  t.equal((await store.list('things', { limit: 10 })).total, 1)
+})
