@@ -36,6 +36,7 @@ export const columns = defineResource({
     nullable: Type.Boolean({ default: true }),
     ordinalPosition: Type.Optional(Type.Integer({ minimum: 1 }))
   }),
+  filters: ['nullable'],
   hooks: {
     beforeCreate: async ({ entity, parent, store }) => {
       if (entity.ordinalPosition === undefined && parent !== undefined) {

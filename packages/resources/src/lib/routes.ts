@@ -111,7 +111,11 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     if (def.parent !== undefined) filterProps[def.parent.field] = Type.Optional(Type.String({ minLength: 1, maxLength: 1024 }))
     for (const f of def.filters ?? []) {
       const schema = def.fields.properties[f] ?? def.readOnlyFields?.properties[f]
-      if (schema !== undefined) filterProps[f] = Type.Optional(schema)
+      if (schema !== undefined) {
+        // A field's default applies on create, never to a filter the client did not give.
+        const { default: _unused, ...withoutDefault } = schema
+        filterProps[f] = Type.Optional(withoutDefault as typeof schema)
+      }
     }
     const querystring = Type.Object({ ...fastify.pagination.querySchema.properties, fields: FieldsQuery, ...filterProps }, { additionalProperties: false })
     fastify.get(base, { schema: { querystring }, config: read }, async (request) => {

@@ -1,0 +1,103 @@
+/**
+ * Build the example Platform API server: Fastify with TLS, the suite, `/health`, the seeded
+ * catalog and integrations, and the bootstrap ORG_OWNER key.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type Store } from 'fastify-platform-api'
+import type { AccessListEntryInput } from './config.js'
+import { ResourceKeyStore } from './key-store.js'
+import { REALM, RESOURCES } from './resources.js'
+import { loadCatalogSeed, loadIntegrationsSeed, type CatalogSeed, type IntegrationsSeed } from './seed-data.js'
+
+/** Options of `buildServer`. */
+export interface BuildServerOptions {
+  /** PEM key and certificate; without them the server speaks plain HTTP (tests with `inject` only). */
+  https?: { key: string, cert: string }
+  /** Fastify logger option. Default: off. */
+  logger?: FastifyServerOptions['logger']
+  /** The store. Default: a new MemoryStore. */
+  store?: Store
+  /** The key to ensure at start, with the ORG_OWNER role. */
+  adminKey?: { publicKey: string, privateKey: string, accessList: readonly AccessListEntryInput[] }
+  /** Envelope options (e.g. `httpsOnly: false` for `inject` tests). */
+  envelope?: EnvelopeOptions
+  /** Seed the catalog and integrations when the store has no catalog. Default true. */
+  seed?: boolean
+}
+
+/** Request bodies are bounded (API-CONTRACT.md: over 1 MiB is 413). */
+export const BODY_LIMIT_BYTES = 1024 * 1024
+
+/**
+ * Build (not start) the server.
+ * @returns the Fastify instance and the resource registry over its store.
+ */
+export async function buildServer (options: BuildServerOptions = {}): Promise<{ app: FastifyInstance, registry: ResourceRegistry }> {
+  const app = Fastify({
+    ...(options.https !== undefined ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
+    logger: options.logger ?? false,
+    bodyLimit: BODY_LIMIT_BYTES,
+    trustProxy: false,
+    return503OnClosing: true
+  })
+  const store = options.store ?? new MemoryStore()
+  const registry = new ResourceRegistry(store, RESOURCES)
+  await app.register(fastifyPlatformApi, {
+    envelope: options.envelope ?? {},
+    auth: { keyStore: new ResourceKeyStore(store), realm: REALM },
+    versions: [{ prefix: '/api/v1', registry }]
+  })
+  app.get('/health', { config: { auth: false, accessList: false } }, async () => ({ status: 'ok' }))
+
+  if (options.seed !== false && (await store.list('catalogs', { limit: 1 })).total === 0) {
+    await seedCatalog(registry, await loadCatalogSeed())
+    await seedIntegrations(registry, await loadIntegrationsSeed())
+  }
+  if (options.adminKey !== undefined) await ensureAdminKey(registry, options.adminKey)
+  return { app, registry }
+}
+
+/** Create the seed's catalogs, databases, tables and columns through the resource services. */
+export async function seedCatalog (registry: ResourceRegistry, seed: CatalogSeed): Promise<void> {
+  const create = async (collection: string, input: Record<string, unknown>): Promise<void> => {
+    const service = registry.get(collection)
+    await service.create(service.validateCreate(input))
+  }
+  for (const catalog of seed.catalogs) {
+    await create('catalogs', { name: catalog.name, type: catalog.type, ...(catalog.description !== undefined ? { description: catalog.description } : {}) })
+    for (const database of catalog.databases) {
+      const databaseFqn = `${catalog.name}.${database.name}`
+      await create('databases', { name: database.name, catalog: catalog.name, ...(database.description !== undefined ? { description: database.description } : {}) })
+      for (const table of database.tables) {
+        const tableFqn = `${databaseFqn}.${table.name}`
+        await create('tables', { name: table.name, database: databaseFqn, tableType: table.tableType, ...(table.description !== undefined ? { description: table.description } : {}) })
+        for (const [index, column] of table.columns.entries()) {
+          await create('columns', { ...column, table: tableFqn, ordinalPosition: index + 1 })
+        }
+      }
+    }
+  }
+}
+
+/** Create the integrations matrix of the YugabyteDB seed. */
+export async function seedIntegrations (registry: ResourceRegistry, seed: IntegrationsSeed): Promise<void> {
+  const service = registry.get('integrations')
+  for (const integration of seed.integrations) await service.create(service.validateCreate(integration))
+}
+
+/**
+ * Make sure the bootstrap key exists as ORG_OWNER with this private key and access list
+ * (API-CONTRACT.md, `ADMIN_PUBLIC_KEY`).
+ */
+export async function ensureAdminKey (registry: ResourceRegistry, key: NonNullable<BuildServerOptions['adminKey']>): Promise<void> {
+  const service = registry.get('apiKeys')
+  const existing = await registry.store.getByName('apiKeys', key.publicKey)
+  if (existing !== undefined) await service.delete(existing.id, true)
+  await service.create({
+    publicKey: key.publicKey,
+    privateKey: key.privateKey,
+    description: 'Bootstrap ORG_OWNER key',
+    roles: ['ORG_OWNER'],
+    accessList: key.accessList.map((entry) => ({ ...entry }))
+  })
+}
