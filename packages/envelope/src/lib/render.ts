@@ -30,7 +30,7 @@ interface ThrownLike {
   code?: string
   message?: string
   parameters?: unknown[]
-  headers?: Record<string, string>
+  headers?: Record<string, string | string[]>
   validation?: AjvErrorLike[]
   validationContext?: string
 }
@@ -50,7 +50,7 @@ const GENERIC_5XX = 'The server could not complete the request; try again later.
 /** The result of rendering: status, headers to set, and the plain body. */
 export interface RenderedError {
   statusCode: number
-  headers: Record<string, string> | undefined
+  headers: Record<string, string | string[]> | undefined
   body: ErrorBody
   /** True for server faults, which the caller logs at error level. */
   fault: boolean

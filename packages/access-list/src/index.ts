@@ -1,0 +1,140 @@
+/**
+ * @platform-api/access-list: a per-API-key IP access list (YugabyteDB seed "API network
+ * access"; MongoDB Atlas `ipAddress` / `cidrBlock` entries).
+ *
+ * After `@platform-api/auth` has set `request.principal`, an `onRequest` hook checks
+ * `request.ip` against the key's access list and refuses other addresses with 403
+ * `IP_ADDRESS_NOT_ON_ACCESS_LIST`. Unauthenticated requests (`principal === null`) and
+ * routes with `config.accessList === false` are not checked.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import fp from 'fastify-plugin'
+import ipaddr from 'ipaddr.js'
+import { AccessListInvalidOptionError, IpAddressNotOnAccessListError, AccessListUnusableError, withParameters } from './errors.js'
+import type { AccessListEntry } from './lib/entry.js'
+import { CompiledAccessList } from './lib/matcher.js'
+
+export {
+  IpAddressNotOnAccessListError, InvalidAccessListEntryError, AccessListUnusableError, AccessListInvalidOptionError
+} from './errors.js'
+export { parseAccessListEntry, type AccessListEntry, type AddressKind, type ParsedEntry } from './lib/entry.js'
+export { compileAccessList, type AccessListMatcher } from './lib/matcher.js'
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `false`: requests to this route are not checked against the API key's access list. */
+    accessList?: boolean
+  }
+}
+
+/** What the access list is read from, for one request. */
+export type AccessListSource = (
+  request: FastifyRequest
+) => readonly AccessListEntry[] | undefined | Promise<readonly AccessListEntry[] | undefined>
+
+/** Options of the access-list plugin; each is checked once, at registration. */
+export interface AccessListOptions {
+  /**
+   * Returns the access list of the request's API key; called only when
+   * `request.principal` is set. Default: `request.principal.accessList`.
+   * Compiled lists are cached per array instance: return the same (unmodified) array
+   * for the same list, and a new array when the list changes.
+   */
+  getAccessList?: AccessListSource
+  /**
+   * Let a key whose access list is empty or missing through from any address.
+   * Default `false`: such a key is refused (YugabyteDB seed: "A key with an empty access
+   * list is refused unless the app opts out"). A list whose entries have all expired is
+   * not empty: it matches nothing.
+   */
+  allowEmpty?: boolean
+}
+
+/** The part of `@platform-api/auth`'s principal this plugin reads (declared there on `FastifyRequest`). */
+interface Principal {
+  readonly id: string
+  readonly publicKey: string
+  readonly roles: readonly string[]
+  readonly accessList?: readonly AccessListEntry[]
+}
+
+function principalOf (request: FastifyRequest): Principal | null {
+  return (request as unknown as { principal?: Principal | null }).principal ?? null
+}
+
+/** The client address as matched: IPv4-mapped IPv6 becomes IPv4; `undefined` when unusable. */
+function parseClientAddress (ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+  try {
+    return ipaddr.process(ip)
+  } catch {
+    return undefined
+  }
+}
+
+const DEFAULTS: Required<AccessListOptions> = {
+  getAccessList: (request) => principalOf(request)?.accessList,
+  allowEmpty: false
+}
+
+function resolveOptions (options: AccessListOptions): Required<AccessListOptions> {
+  const resolved = { ...DEFAULTS, ...options }
+  if (typeof resolved.getAccessList !== 'function') {
+    throw new AccessListInvalidOptionError('getAccessList must be a function (request) => AccessListEntry[] | undefined')
+  }
+  if (typeof resolved.allowEmpty !== 'boolean') {
+    throw new AccessListInvalidOptionError('allowEmpty must be a boolean')
+  }
+  return resolved
+}
+
+async function platformAccessListPlugin (fastify: FastifyInstance, options: AccessListOptions): Promise<void> {
+  const { getAccessList, allowEmpty } = resolveOptions(options)
+  const compiled = new WeakMap<readonly AccessListEntry[], CompiledAccessList>()
+
+  /** The compiled list, from the cache unless an entry has expired since it was compiled. */
+  function compile (entries: readonly AccessListEntry[], principal: Principal): CompiledAccessList {
+    const nowMs = Date.now()
+    let list = compiled.get(entries)
+    if (list === undefined || nowMs > list.validUntilMs) {
+      try {
+        list = new CompiledAccessList(entries, nowMs)
+      } catch (err) {
+        throw new AccessListUnusableError(principal.id, { cause: err })
+      }
+      compiled.set(entries, list)
+    }
+    return list
+  }
+
+  fastify.addHook('onRequest', async function checkAccessList (request) {
+    const principal = principalOf(request)
+    if (principal === null || request.routeOptions.config.accessList === false) return
+
+    const entries = await getAccessList(request)
+    const empty = entries == null || entries.length === 0
+    if (empty && allowEmpty) return
+
+    const address = parseClientAddress(request.ip)
+    if (address === undefined || empty || !compile(entries, principal).matchesParsed(address)) {
+      const shown = address?.toString() ?? String(request.ip)
+      throw withParameters(new IpAddressNotOnAccessListError(shown), [shown])
+    }
+  })
+}
+
+/**
+ * The access-list plugin. Register it after `@platform-api/auth` (a declared dependency).
+ *
+ * The client address is `request.ip`: the socket's address unless the app sets
+ * Fastify's `trustProxy`. Options: {@link AccessListOptions}.
+ *
+ * @throws `ACCESS_LIST_INVALID_OPTION` at registration for a bad option.
+ */
+const platformAccessList = fp(platformAccessListPlugin, {
+  fastify: '5.x',
+  name: '@platform-api/access-list',
+  dependencies: ['@platform-api/auth']
+})
+
+export default platformAccessList
+export { platformAccessList }

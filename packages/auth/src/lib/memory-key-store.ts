@@ -1,0 +1,48 @@
+/**
+ * An in-process {@link KeyStore}, for tests, examples and single-instance setups.
+ *
+ * @module
+ */
+import type { ApiKeyCredentials, KeyStore } from '../index.js'
+
+/**
+ * Keeps API key credentials in a `Map` keyed by public key. Stores only what it is
+ * given: HA1 hashes, never private keys (compute them with `computeHA1`).
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryKeyStore()
+ * store.set({ id: 'k1', publicKey: 'abcdefgh', roles: ['ORG_MEMBER'],
+ *   ha1: { 'SHA-256': computeHA1('SHA-256', 'abcdefgh', 'platform-api', privateKey) } })
+ * ```
+ */
+export class MemoryKeyStore implements KeyStore {
+  readonly #keys = new Map<string, ApiKeyCredentials>()
+
+  /** @param initial - credentials to add, as with {@link MemoryKeyStore.set}. */
+  constructor (initial: Iterable<ApiKeyCredentials> = []) {
+    for (const creds of initial) this.set(creds)
+  }
+
+  /**
+   * Adds or replaces the credentials of `creds.publicKey` (a shallow copy is kept;
+   * `accessList` is kept as the same reference).
+   * @throws TypeError when `publicKey` is not a non-empty string.
+   */
+  set (creds: ApiKeyCredentials): void {
+    if (typeof creds?.publicKey !== 'string' || creds.publicKey.length === 0) {
+      throw new TypeError('ApiKeyCredentials.publicKey must be a non-empty string')
+    }
+    this.#keys.set(creds.publicKey, { ...creds, roles: [...creds.roles], ha1: { ...creds.ha1 } })
+  }
+
+  /** Removes a key. @returns `true` if it existed. */
+  delete (publicKey: string): boolean {
+    return this.#keys.delete(publicKey)
+  }
+
+  /** Resolves the credentials of `publicKey`, or `undefined` when there are none. */
+  async getByPublicKey (publicKey: string): Promise<ApiKeyCredentials | undefined> {
+    return this.#keys.get(publicKey)
+  }
+}
