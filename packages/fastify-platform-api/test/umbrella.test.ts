@@ -1,0 +1,68 @@
+import t from 'tap'
+import Fastify from 'fastify'
+import { Type } from '@sinclair/typebox'
+import fastifyPlatformApi, { computeHA1, defineResource, digestAuthorization, MemoryKeyStore, MemoryStore, ResourceRegistry } from '../src/index.js'
+
+// The README's "Use it in your app" example, through inject.
+async function build (t: { teardown: (fn: () => unknown) => void }) {
+  const books = defineResource({
+    collection: 'books',
+    permission: 'catalog',
+    fields: Type.Object({ title: Type.String(), pages: Type.Optional(Type.Integer({ minimum: 1 })) })
+  })
+  const keyStore = new MemoryKeyStore()
+  keyStore.set({
+    id: 'k1',
+    publicKey: 'alice123',
+    roles: ['ORG_MEMBER'],
+    ha1: { 'SHA-256': computeHA1('SHA-256', 'alice123', 'platform-api', 'her-private-key') },
+    accessList: [{ cidrBlock: '10.0.0.0/8' }]
+  })
+  const app = Fastify()
+  await app.register(fastifyPlatformApi, {
+    envelope: { httpsOnly: false },
+    auth: { keyStore },
+    versions: [
+      { prefix: '/api/v1', registry: new ResourceRegistry(new MemoryStore(), [books]) },
+      { prefix: '/api/v2', registry: new ResourceRegistry(new MemoryStore(), [books]), style: 'status' }
+    ]
+  })
+  t.teardown(() => app.close())
+  return app
+}
+
+async function call (app: Awaited<ReturnType<typeof build>>, method: 'GET' | 'POST', url: string, remoteAddress: string, payload?: object) {
+  const challenge = (await app.inject({ method: 'GET', url, remoteAddress })).headers['www-authenticate'] as string
+  const authorization = digestAuthorization({ challenge, username: 'alice123', password: 'her-private-key', method, uri: url })
+  return await app.inject({ method, url, remoteAddress, headers: { authorization }, ...(payload !== undefined ? { payload } : {}) })
+}
+
+t.test('one registration gives Digest, access list, roles, CRUD and the error format', async (t) => {
+  const app = await build(t)
+  const created = await call(app, 'POST', '/api/v1/books', '10.1.2.3', { name: 'dune', title: 'Dune', pages: 412 })
+  t.equal(created.statusCode, 201)
+  t.equal(created.json().title, 'Dune')
+  const byName = await call(app, 'GET', '/api/v1/books/name/dune', '10.1.2.3')
+  t.equal(byName.json().id, created.json().id)
+  const outside = await call(app, 'GET', '/api/v1/books', '192.0.2.1')
+  t.equal(outside.statusCode, 403)
+  t.equal(outside.json().errorCode, 'IP_ADDRESS_NOT_ON_ACCESS_LIST')
+  const unauthenticated = await app.inject({ method: 'GET', url: '/api/v1/books', remoteAddress: '10.1.2.3' })
+  t.equal(unauthenticated.statusCode, 401)
+  t.same(Object.keys(unauthenticated.json()).sort(), ['detail', 'error', 'errorCode', 'reason', 'requestId'])
+})
+
+t.test('a version with style "status" answers StarRocks bodies, the other stays plain', async (t) => {
+  const app = await build(t)
+  const created = await call(app, 'POST', '/api/v2/books', '10.1.2.3', { name: 'emma', title: 'Emma' })
+  t.equal(created.statusCode, 201)
+  t.equal(created.json().status, '0')
+  t.equal(created.json().message, 'OK')
+  t.equal(created.json().result.title, 'Emma')
+  const missing = await call(app, 'GET', '/api/v2/books/name/nope', '10.1.2.3')
+  t.equal(missing.statusCode, 404)
+  t.equal(missing.json().status, '404')
+  t.equal(missing.json().result.errorCode, 'ENTITY_NOT_FOUND')
+  const plain = await call(app, 'GET', '/api/v1/books/name/nope', '10.1.2.3')
+  t.equal(plain.json().errorCode, 'ENTITY_NOT_FOUND')
+})
