@@ -17,8 +17,6 @@ export const VersionConflictError = createError('VERSION_CONFLICT', '%s %s was c
 export const PreconditionFailedError = createError('PRECONDITION_FAILED', 'If-Match %s does not match the current ETag %s', 412)
 /** 400: a JSON Patch (RFC 6902) or merge patch (RFC 7396) document that cannot be applied. */
 export const InvalidPatchError = createError('INVALID_PATCH', '%s', 400)
-/** 415: a body in a media type this route does not take. */
-export const UnsupportedMediaTypeError = createError('UNSUPPORTED_MEDIA_TYPE', 'Unsupported Content-Type "%s"; this request takes %s', 415)
 /** 503: the store failed; nothing of the fault is shown to the client. */
 export const StoreUnavailableError = createError('STORE_UNAVAILABLE', 'The store is unavailable', 503)
 /** Startup: a resource definition or plugin option is invalid. */

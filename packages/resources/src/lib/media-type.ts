@@ -3,7 +3,7 @@
  * client gets 415 before the body is read (YugabyteDB seed: "Content-Type: application/json").
  */
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { UnsupportedMediaTypeError } from '../errors.js'
+import { UnsupportedMediaTypeError } from '@platform-api/envelope'
 
 /** The media type of a Content-Type header value, lowercased, without parameters. */
 export function mediaType (header: string | undefined): string | undefined {
