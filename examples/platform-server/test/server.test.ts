@@ -1,6 +1,6 @@
 import t from 'tap'
 import { buildServer } from '../src/server.js'
-import { digestInject } from './helpers.js'
+import { digestInject } from './fixtures/digest.js'
 
 const owner = { username: 'ownerkey1', password: '4f9c2a7e-1b3d-4c5e-8f6a-0b1c2d3e4f5a' }
 

@@ -1,5 +1,5 @@
 import t from 'tap'
-import { build, seed } from './fixtures.js'
+import { build, seed } from './fixtures/resources.js'
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/
 
