@@ -22,7 +22,8 @@ export interface RouteOptions {
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 const NameParams = Type.Object({ fqn: Type.String({ minLength: 1, maxLength: 1024 }) }, { additionalProperties: false })
 const FieldsQuery = Type.Optional(Type.String({ maxLength: 1024, pattern: '^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$' }))
-const IfMatchQuery = Type.Object({}, { additionalProperties: false })
+/** Write routes take no query parameters; an unknown one is 400 rather than silently ignored. */
+const NoQuery = Type.Object({}, { additionalProperties: false })
 
 /** The ETag of an entity version (RFC 9110 §8.8.3). */
 export function etagOf (entity: StoredEntity): string {
@@ -159,7 +160,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
 
   const json = requireMediaType(['application/json'])
   if (ops.has('create')) {
-    fastify.post(base, { schema: { body: service.schemas.create, querystring: IfMatchQuery }, config: write, preParsing: json }, async (request, reply) => {
+    fastify.post(base, { schema: { body: service.schemas.create, querystring: NoQuery }, config: write, preParsing: json }, async (request, reply) => {
       const { entity, extra } = await service.create(request.body as Record<string, unknown>, request)
       const body = await answerEntity(request, reply, entity)
       reply.code(201).header('location', (body as { href: string }).href)
@@ -168,7 +169,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   }
 
   if (ops.has('put')) {
-    fastify.put(base, { schema: { body: service.schemas.create, querystring: IfMatchQuery }, config: write, preParsing: json }, async (request, reply) => {
+    fastify.put(base, { schema: { body: service.schemas.create, querystring: NoQuery }, config: write, preParsing: json }, async (request, reply) => {
       const { entity, created, extra } = await service.put(request.body as Record<string, unknown>, request, ifMatch(request))
       const body = await answerEntity(request, reply, entity)
       if (created) reply.code(201).header('location', (body as { href: string }).href)
@@ -181,7 +182,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     fastify.patch(`${base}/:id`, {
       schema: {
         params: IdParams,
-        querystring: IfMatchQuery,
+        querystring: NoQuery,
         body: { content: { [JSON_PATCH]: { schema: jsonPatchSchema(options.maxPatchOperations) }, [MERGE_PATCH]: { schema: { type: 'object' } } } }
       },
       config: write,
