@@ -76,9 +76,55 @@ export function toStatusError (body: ErrorBody): StatusBody<Omit<ErrorBody, 'req
   return { status: String(body.error), message: body.reason, result: body }
 }
 
+/** Set on the context where the envelope is first registered; nested registrations inherit it. */
+const kRoot = Symbol('platform-api.envelope.root')
+interface EnvelopeRoot { registry: AllowRegistry, methodNotAllowed: boolean }
+
 async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promise<void> {
   const options: Required<EnvelopeOptions> = { ...DEFAULTS, ...opts }
   checkOptions(options)
+
+  // A nested registration (e.g. `style: 'status'` for one API version) inherits the request
+  // id, HTTPS, Accept and validation set up at the root, so every request runs them once;
+  // it only sets what differs per context: the style and the error and not-found handlers.
+  let root = (fastify as unknown as Record<symbol, EnvelopeRoot | undefined>)[kRoot]
+  if (root === undefined) {
+    root = { registry: new AllowRegistry(), methodNotAllowed: options.methodNotAllowed }
+    fastify.decorate(kRoot as unknown as string, root)
+    installPerRequest(fastify, options, root)
+  }
+
+  if (options.style === 'status') {
+    fastify.addHook('preSerialization', async (_request, reply, payload) => {
+      if (reply.statusCode >= 400) return payload
+      return { status: '0', message: 'OK', result: payload }
+    })
+  }
+
+  fastify.setErrorHandler(function envelopeErrorHandler (error, request, reply) {
+    const rendered = renderError(error, request.id)
+    if (rendered.fault) request.log.error({ err: error }, 'request failed')
+    else request.log.info({ errorCode: rendered.body.errorCode, statusCode: rendered.statusCode }, rendered.body.detail)
+    if (rendered.headers !== undefined) reply.headers(rendered.headers)
+    reply.code(rendered.statusCode).type('application/json; charset=utf-8')
+    return options.style === 'status' ? toStatusError(rendered.body) : rendered.body
+  })
+
+  const { registry, methodNotAllowed } = root
+  fastify.setNotFoundHandler(async (request) => {
+    const path = request.url.split('?', 1)[0] ?? '/'
+    const allowed = methodNotAllowed ? registry.allowed(path) : []
+    if (allowed.length > 0) {
+      const err = new MethodNotAllowedError(request.method, path.slice(0, 256), allowed.join(', ')) as Error & { headers?: Record<string, string> }
+      err.headers = { allow: allowed.join(', ') }
+      throw err
+    }
+    throw new NotFoundError(request.method, path.slice(0, 256))
+  })
+}
+
+/** The per-request work, installed once at the root: request id, HTTPS-only + HSTS, 406, validation, the route registry for 405. */
+function installPerRequest (fastify: FastifyInstance, options: Required<EnvelopeOptions>, root: EnvelopeRoot): void {
   const header = options.requestIdHeader.toLowerCase()
   const hsts = options.hstsMaxAgeSeconds > 0 ? `max-age=${options.hstsMaxAgeSeconds}; includeSubDomains` : undefined
 
@@ -100,41 +146,16 @@ async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promi
     }
   })
 
-  if (options.style === 'status') {
-    fastify.addHook('preSerialization', async (_request, reply, payload) => {
-      if (reply.statusCode >= 400) return payload
-      return { status: '0', message: 'OK', result: payload }
-    })
-  }
-
-  fastify.setErrorHandler(function envelopeErrorHandler (error, request, reply) {
-    const rendered = renderError(error, request.id)
-    if (rendered.fault) request.log.error({ err: error }, 'request failed')
-    else request.log.info({ errorCode: rendered.body.errorCode, statusCode: rendered.statusCode }, rendered.body.detail)
-    if (rendered.headers !== undefined) reply.headers(rendered.headers)
-    reply.code(rendered.statusCode).type('application/json; charset=utf-8')
-    return options.style === 'status' ? toStatusError(rendered.body) : rendered.body
-  })
-
-  const registry = new AllowRegistry()
   if (options.methodNotAllowed) {
-    fastify.addHook('onRoute', (route) => { registry.add(route.method, route.url) })
+    fastify.addHook('onRoute', (route) => { root.registry.add(route.method, route.url) })
   }
-  fastify.setNotFoundHandler(async (request) => {
-    const path = request.url.split('?', 1)[0] ?? '/'
-    const allowed = options.methodNotAllowed ? registry.allowed(path) : []
-    if (allowed.length > 0) {
-      const err = new MethodNotAllowedError(request.method, path.slice(0, 256), allowed.join(', ')) as Error & { headers?: Record<string, string> }
-      err.headers = { allow: allowed.join(', ') }
-      throw err
-    }
-    throw new NotFoundError(request.method, path.slice(0, 256))
-  })
 }
 
 /**
  * The envelope plugin. Register it first, at the root (it is wrapped with `fastify-plugin`);
- * register it again inside a prefix with `style: 'status'` for a StarRocks-style API version.
+ * register it again inside a prefix with `style: 'status'` for a StarRocks-style API version:
+ * that nested registration takes `style` and reuses everything else from the root (the
+ * per-request options of the root apply).
  * @throws ENVELOPE_INVALID_OPTION at registration for a bad option.
  */
 export const platformEnvelope = fp(envelope, { fastify: '5.x', name: '@platform-api/envelope' })
