@@ -55,37 +55,15 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
 
   const baseUrl = (request: FastifyRequest): string => options.baseUrl ?? `${request.protocol}://${request.host}${prefix}`
 
-  /** The entity as answered; `fields` restricts it to `id`, `name`, `href` and those fields. */
+  /** The entity as answered, with the children named in `fields` embedded. */
   const present = async (entity: StoredEntity, request: FastifyRequest, fields?: Set<string>): Promise<Record<string, unknown>> => {
     const root = baseUrl(request)
-    const out: Record<string, unknown> = {}
-    for (const p of service.schemas.properties) {
-      if (fields !== undefined && p !== 'id' && p !== 'name' && p !== 'href' && !fields.has(p)) continue
-      if (p === 'href') {
-        out.href = `${root}/${def.collection}/${entity.id}`
-      } else if (def.parent !== undefined && p === def.parent.field) {
-        const ref = entity[p] as { id: string } | undefined
-        if (ref !== undefined) out[p] = { ...ref, href: `${root}/${def.parent.collection}/${ref.id}` }
-      } else if (entity[p] !== undefined) {
-        out[p] = entity[p]
-      }
-    }
+    const out = service.toEntity(entity, root, fields)
     if (fields !== undefined) {
       for (const [name, child] of embeddable) {
         if (!fields.has(name)) continue
-        const items = await child.childrenOfParent(entity.id)
-        out[name] = await Promise.all(items.map(async (item) => await presentChild(child, item, root)))
+        out[name] = (await child.childrenOfParent(entity.id)).map((item) => child.toEntity(item, root, undefined, true))
       }
-    }
-    return out
-  }
-  const presentChild = async (child: ResourceService, item: StoredEntity, root: string): Promise<Record<string, unknown>> => {
-    const out: Record<string, unknown> = {}
-    const parentField = child.definition.parent?.field
-    for (const p of child.schemas.properties) {
-      if (p === parentField) continue
-      if (p === 'href') out.href = `${root}/${child.collection}/${item.id}`
-      else if (item[p] !== undefined) out[p] = item[p]
     }
     return out
   }

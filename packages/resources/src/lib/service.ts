@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto'
 import type { FastifyRequest } from 'fastify'
+import type { FastifySchemaCompiler } from 'fastify'
 import { attributeError, createValidatorCompiler, type AjvErrorLike } from '@platform-api/envelope'
 import type { PageRequest } from '@platform-api/pagination'
 import { DuplicateNameError, EntityNotEmptyError, EntityNotFoundError, InvalidResourceError, ParentNotFoundError } from '../errors.js'
@@ -38,7 +39,7 @@ export class ResourceService {
     this.definition = definition
     this.schemas = deriveSchemas(definition)
     this.entityName = definition.entityName ?? definition.collection.replace(/s$/, '')
-    const compile = createValidatorCompiler()
+    const compile = registry.compile
     this.#validateCreate = compile({ schema: this.schemas.create, httpPart: 'body', method: 'POST', url: '' }) as Validate
     this.#validatePatchable = compile({ schema: this.schemas.patchable, httpPart: 'body', method: 'PATCH', url: '' }) as Validate
     this.#writable = new Set(this.schemas.writable)
@@ -50,6 +51,29 @@ export class ResourceService {
 
   /** The resources whose parent is this one. */
   get children (): ResourceService[] { return this.#registry.childrenOf(this.collection) }
+
+  /**
+   * The entity as answered: its schema's properties in order, `href` and the parent
+   * reference's `href` made from `root` (e.g. `https://host/api/v1`); hidden fields never appear.
+   * @param fields keep only `id`, `name`, `href` and these (OpenMetadata `?fields`).
+   * @param omitParent leave the parent reference out (for an entity embedded in its parent).
+   */
+  toEntity (entity: StoredEntity, root: string, fields?: ReadonlySet<string>, omitParent = false): Record<string, unknown> {
+    const parent = this.definition.parent
+    const out: Record<string, unknown> = {}
+    for (const p of this.schemas.properties) {
+      if (fields !== undefined && p !== 'id' && p !== 'name' && p !== 'href' && !fields.has(p)) continue
+      if (p === 'href') {
+        out.href = `${root}/${this.collection}/${entity.id}`
+      } else if (parent !== undefined && p === parent.field) {
+        const ref = entity[p] as { id: string } | undefined
+        if (ref !== undefined && !omitParent) out[p] = { ...ref, href: `${root}/${parent.collection}/${ref.id}` }
+      } else if (entity[p] !== undefined) {
+        out[p] = entity[p]
+      }
+    }
+    return out
+  }
 
   /** @throws ENTITY_NOT_FOUND (404) */
   async get (id: string, store: Store = this.store): Promise<StoredEntity> {
@@ -263,6 +287,8 @@ export class ResourceService {
 export class ResourceRegistry {
   readonly store: Store
   readonly options: Required<ServiceOptions>
+  /** One validator compiler for every service's programmatic checks. */
+  readonly compile: FastifySchemaCompiler<unknown> = createValidatorCompiler()
   readonly #services = new Map<string, ResourceService>()
 
   /**
