@@ -1,4 +1,5 @@
 import t from 'tap'
+import { computeHA1 } from 'fastify-platform-api'
 import { buildServer } from '../src/server.js'
 import { digestInject } from './fixtures/digest.js'
 
@@ -40,14 +41,18 @@ t.test('/health needs no authentication; /api needs Digest', async (t) => {
   t.equal(wrong.statusCode, 401)
 })
 
-t.test('API keys: private key once; roles enforced; access list enforced', async (t) => {
-  const { app } = await build(t)
+t.test('API keys: private key once, only its HA1 stored; roles enforced; access list enforced', async (t) => {
+  const { app, registry } = await build(t)
   const created = await digestInject(app, owner, { method: 'POST', url: '/api/v1/apiKeys', payload: { description: 'reader', roles: ['ORG_READ_ONLY'], accessList: [{ ipAddress: '127.0.0.1' }] } })
   t.equal(created.statusCode, 201)
   const key = created.json()
   t.match(key.publicKey, /^[a-z0-9]{16}$/)
   t.match(key.privateKey, /^[0-9a-f-]{36}$/)
   t.notOk('ha1' in key)
+  // DESIGN.md "Security defaults": only HA1 hashes of private keys are stored.
+  const stored = JSON.stringify(await registry.store.get('apiKeys', key.id))
+  t.notMatch(stored, key.privateKey, 'the private key is not stored')
+  t.match(stored, computeHA1('SHA-256', key.publicKey, 'platform-api', key.privateKey), 'its HA1 is')
   const again = await digestInject(app, owner, { method: 'GET', url: `/api/v1/apiKeys/${key.id}` })
   t.notOk('privateKey' in again.json())
   t.notOk('ha1' in again.json())
