@@ -33,6 +33,26 @@ t.test('keyset pages over 1000 entities, forward and backward, filtered and by p
   t.ok(filtered.hasBefore)
 })
 
+t.test('page mode (offset) visits every entity once, filtered and by parent', async (t) => {
+  const store = new MemoryStore()
+  for (let i = 0; i < 95; i++) await store.create('things', entity(`n${String(i).padStart(3, '0')}`, i % 2 === 0 ? 'even' : 'odd', { bucket: i % 3 }))
+  const seen: string[] = []
+  for (let offset = 0; ; offset += 10) {
+    const page = await store.list('things', { limit: 10, offset })
+    t.equal(page.total, 95)
+    t.equal(page.hasBefore, offset > 0)
+    seen.push(...page.items.map((e) => e.name))
+    if (!page.hasAfter) break
+  }
+  t.equal(seen.length, 95)
+  t.equal(new Set(seen).size, 95)
+  const odd = await store.list('things', { limit: 3, offset: 2, parentId: 'odd', filter: { bucket: 0 } })
+  t.same(odd.items.map((e) => e.name), ['n015', 'n021', 'n027'])
+  const past = await store.list('things', { limit: 10, offset: 1000 })
+  t.same(past.items, [])
+  t.equal(past.hasAfter, false)
+})
+
 t.test('stored entities are frozen copies; duplicates and stale versions are refused', async (t) => {
   const store = new MemoryStore()
   const input = entity('a', null, { tags: ['x'] })

@@ -99,15 +99,19 @@ export class MemoryStore implements Store {
     return run
   }
 
-  async get (collection: string, id: string): Promise<StoredEntity | undefined> {
-    return this.#collections.get(collection)?.byId.get(id)
+  async get<T extends object> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+    return this.#collections.get(collection)?.byId.get(id) as StoredEntity<T> | undefined
   }
 
-  async getByName (collection: string, fullyQualifiedName: string): Promise<StoredEntity | undefined> {
-    return this.#collections.get(collection)?.all.get(fullyQualifiedName)
+  async getByName<T extends object> (collection: string, fullyQualifiedName: string): Promise<StoredEntity<T> | undefined> {
+    return this.#collections.get(collection)?.all.get(fullyQualifiedName) as StoredEntity<T> | undefined
   }
 
-  async list (collection: string, query: ListQuery): Promise<ListResult> {
+  async list<T extends object> (collection: string, query: ListQuery): Promise<ListResult<T>> {
+    return this.#list(collection, query) as ListResult<T>
+  }
+
+  #list (collection: string, query: ListQuery): ListResult {
     const c = this.#collections.get(collection)
     const tree = c === undefined ? EMPTY : query.parentId !== undefined ? (c.byParent.get(query.parentId) ?? EMPTY) : c.all
     const match = matcher(query.filter)
@@ -117,6 +121,12 @@ export class MemoryStore implements Store {
       for (const e of tree.values()) if (match(e)) total++
     }
     const limit = query.limit
+    if (query.offset !== undefined) {
+      // Page mode: O(offset) here; keyset cursors are the way to page deep.
+      const got = take(tree.entries(), undefined, query.offset + limit + 1, match)
+      const items = got.slice(query.offset, query.offset + limit)
+      return { items, hasBefore: query.offset > 0 && total > 0, hasAfter: got.length > query.offset + limit, total }
+    }
     if (query.before !== undefined) {
       const key = String(query.before[0])
       const got = take(tree.entriesReversed(key), key, limit + 1, match)
@@ -135,28 +145,28 @@ export class MemoryStore implements Store {
     return { items, hasBefore, hasAfter, total }
   }
 
-  async create (collection: string, entity: StoredEntity): Promise<StoredEntity> {
-    return await this.#exclusive(() => this.#create(collection, entity, undefined))
+  async create<T extends object> (collection: string, entity: StoredEntity<T>): Promise<StoredEntity<T>> {
+    return await this.#exclusive(() => this.#create(collection, entity, undefined) as StoredEntity<T>)
   }
 
-  async replace (collection: string, entity: StoredEntity, expectedVersion: number): Promise<StoredEntity> {
-    return await this.#exclusive(() => this.#replace(collection, entity, expectedVersion, undefined))
+  async replace<T extends object> (collection: string, entity: StoredEntity<T>, expectedVersion: number): Promise<StoredEntity<T>> {
+    return await this.#exclusive(() => this.#replace(collection, entity, expectedVersion, undefined) as StoredEntity<T>)
   }
 
-  async delete (collection: string, id: string): Promise<StoredEntity | undefined> {
-    return await this.#exclusive(() => this.#delete(collection, id, undefined))
+  async delete<T extends object> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+    return await this.#exclusive(() => this.#delete(collection, id, undefined) as StoredEntity<T> | undefined)
   }
 
-  async transaction<T> (fn: (store: Store) => Promise<T>): Promise<T> {
+  async transaction<R> (fn: (store: Store) => Promise<R>): Promise<R> {
     return await this.#exclusive(async () => {
       const undo: Array<() => void> = []
       const tx: Store = {
         get: async (c, id) => await this.get(c, id),
         getByName: async (c, n) => await this.getByName(c, n),
         list: async (c, q) => await this.list(c, q),
-        create: async (c, e) => this.#create(c, e, undo),
-        replace: async (c, e, v) => this.#replace(c, e, v, undo),
-        delete: async (c, id) => this.#delete(c, id, undo),
+        create: async <T extends object>(c: string, e: StoredEntity<T>) => this.#create(c, e, undo) as StoredEntity<T>,
+        replace: async <T extends object>(c: string, e: StoredEntity<T>, v: number) => this.#replace(c, e, v, undo) as StoredEntity<T>,
+        delete: async <T extends object>(c: string, id: string) => this.#delete(c, id, undo) as StoredEntity<T> | undefined,
         transaction: async (inner) => await inner(tx)
       }
       try {
@@ -168,18 +178,18 @@ export class MemoryStore implements Store {
     })
   }
 
-  #create (collection: string, entity: StoredEntity, undo: Array<() => void> | undefined): StoredEntity {
+  #create (collection: string, entity: StoredEntity<object>, undo: Array<() => void> | undefined): StoredEntity {
     const c = this.#collection(collection)
     if (c.all.has(entity.fullyQualifiedName) || c.byId.has(entity.id)) {
       throw new DuplicateNameError(collection, entity.fullyQualifiedName)
     }
-    const stored = deepFreeze(structuredClone(entity))
+    const stored = deepFreeze(structuredClone(entity) as StoredEntity)
     c.insert(stored)
     undo?.push(() => c.remove(stored))
     return stored
   }
 
-  #replace (collection: string, entity: StoredEntity, expectedVersion: number, undo: Array<() => void> | undefined): StoredEntity {
+  #replace (collection: string, entity: StoredEntity<object>, expectedVersion: number, undo: Array<() => void> | undefined): StoredEntity {
     const c = this.#collection(collection)
     const current = c.byId.get(entity.id)
     if (current === undefined) throw new EntityNotFoundError(collection, entity.id)
@@ -187,7 +197,7 @@ export class MemoryStore implements Store {
     if (entity.fullyQualifiedName !== current.fullyQualifiedName && c.all.has(entity.fullyQualifiedName)) {
       throw new DuplicateNameError(collection, entity.fullyQualifiedName)
     }
-    const stored = deepFreeze(structuredClone(entity))
+    const stored = deepFreeze(structuredClone(entity) as StoredEntity)
     c.remove(current)
     c.insert(stored)
     undo?.push(() => { c.remove(stored); c.insert(current) })
