@@ -2,7 +2,8 @@
  * @platform-api/access-list: a per-API-key IP access list (YugabyteDB seed "API network
  * access"; MongoDB Atlas `ipAddress` / `cidrBlock` entries).
  *
- * After `@platform-api/auth` has set `request.principal`, an `onRequest` hook checks
+ * After an authentication (ours, `@fastify/bearer-auth`, an app's own hook) has set
+ * `request.principal`, an `onRequest` hook checks
  * `request.ip` against the key's access list and refuses other addresses with 403
  * `IP_ADDRESS_NOT_ON_ACCESS_LIST`. Unauthenticated requests (`principal === null`) and
  * routes with `config.accessList === false` are not checked.
@@ -11,7 +12,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import ipaddr from 'ipaddr.js'
 import { AccessListInvalidOptionError, IpAddressNotOnAccessListError, AccessListUnusableError, withParameters } from './errors.js'
-import type { AccessListEntry } from './lib/entry.js'
+import type { AccessListEntry, Principal } from '@platform-api/envelope'
 import { CompiledAccessList } from './lib/matcher.js'
 
 export {
@@ -50,16 +51,8 @@ export interface AccessListOptions {
   allowEmpty?: boolean
 }
 
-/** The part of `@platform-api/auth`'s principal this plugin reads (declared there on `FastifyRequest`). */
-interface Principal {
-  readonly id: string
-  readonly publicKey: string
-  readonly roles: readonly string[]
-  readonly accessList?: readonly AccessListEntry[]
-}
-
 function principalOf (request: FastifyRequest): Principal | null {
-  return (request as unknown as { principal?: Principal | null }).principal ?? null
+  return request.principal ?? null
 }
 
 /** The client address as matched: IPv4-mapped IPv6 becomes IPv4; `undefined` when unusable. */
@@ -123,7 +116,8 @@ async function platformAccessListPlugin (fastify: FastifyInstance, options: Acce
 }
 
 /**
- * The access-list plugin. Register it after `@platform-api/auth` (a declared dependency).
+ * The access-list plugin. Register it after an authentication that decorates
+ * `request.principal` (a declared decorator dependency: `ready()` fails without one).
  *
  * The client address is `request.ip`: the socket's address unless the app sets
  * Fastify's `trustProxy`. Options: {@link AccessListOptions}.
@@ -133,7 +127,8 @@ async function platformAccessListPlugin (fastify: FastifyInstance, options: Acce
 const platformAccessList = fp(platformAccessListPlugin, {
   fastify: '5.x',
   name: '@platform-api/access-list',
-  dependencies: ['@platform-api/auth']
+  // Any authentication that decorates `request.principal` (ours, bearer-auth, basic-auth, an app's hook).
+  decorators: { request: ['principal'] }
 })
 
 export default platformAccessList

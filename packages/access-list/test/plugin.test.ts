@@ -168,9 +168,9 @@ t.test('bad options throw ACCESS_LIST_INVALID_OPTION at registration', async (t)
   }
 })
 
-t.test('the plugin declares its dependency on @platform-api/auth', async (t) => {
+t.test('without an authentication that decorates request.principal, ready() fails naming it', async (t) => {
   const app = Fastify()
   t.teardown(() => app.close())
   app.register(platformAccessList)
-  await t.rejects(async () => { await app.ready() }, /@platform-api\/auth/)
+  await t.rejects(async () => { await app.ready() }, { code: 'FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', message: /principal/ })
 })

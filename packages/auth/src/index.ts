@@ -14,6 +14,7 @@
 import { randomBytes } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
+import type { AccessListEntry, Principal } from '@platform-api/envelope'
 import { InvalidOptionError, insufficientRole, unauthorized } from './errors.js'
 import { buildChallenges } from './lib/digest/challenge.js'
 import { createDigestVerifier } from './lib/digest/verify.js'
@@ -25,25 +26,11 @@ export { computeHA1 } from './lib/ha1.js'
 export { digestAuthorization, type DigestAuthorizationOptions } from './lib/digest/client.js'
 export { DEFAULT_ROLES, hasPermission } from './lib/roles.js'
 export { MemoryKeyStore } from './lib/memory-key-store.js'
+export type { AccessListEntry, Principal } from '@platform-api/envelope'
 export { InsufficientRoleError, InvalidChallengeError, InvalidOptionError, UnauthorizedError } from './errors.js'
 
 /** A Digest algorithm this package implements (RFC 7616 §3.3). The `-sess` variants are not supported. */
 export type DigestAlgorithm = 'SHA-256' | 'MD5'
-
-/**
- * One entry of an API key's IP access list. This package does not read it; it is
- * handed to `request.principal.accessList` for `@platform-api/access-list`.
- */
-export interface AccessListEntry {
-  /** A single address, e.g. `203.0.113.7` or `2001:db8::1`. */
-  ipAddress?: string
-  /** An address range in CIDR notation, e.g. `203.0.113.0/24`. */
-  cidrBlock?: string
-  /** Free text. */
-  comment?: string
-  /** ISO-8601 date-time after which the entry no longer applies (a date without a zone is UTC). */
-  deleteAfterDate?: string
-}
 
 /** What a {@link KeyStore} returns for an API key. The private key itself is never stored. */
 export interface ApiKeyCredentials {
@@ -70,18 +57,6 @@ export interface KeyStore {
    * A rejection becomes a 500, not a 401 (a store failure is not a bad credential).
    */
   getByPublicKey(publicKey: string): Promise<ApiKeyCredentials | undefined>
-}
-
-/** The authenticated caller, on `request.principal` (null until authenticated). */
-export interface Principal {
-  /** `ApiKeyCredentials.id` of the key used. */
-  id: string
-  /** The key's public key (the Digest `username`). */
-  publicKey: string
-  /** The key's roles. */
-  roles: readonly string[]
-  /** The key's access list, as the key store returned it (absent when the store gave none). */
-  accessList?: readonly AccessListEntry[]
 }
 
 /** Options of the plugin. Checked once at registration; a bad one throws `AUTH_INVALID_OPTION`. */
@@ -122,10 +97,6 @@ export interface AuthOptions {
 }
 
 declare module 'fastify' {
-  interface FastifyRequest {
-    /** The authenticated API key, or `null` (not authenticated yet, or route with `config.auth: false`). */
-    principal: Principal | null
-  }
   interface FastifyContextConfig {
     /** `false`: this route needs no authentication. Default: authenticated. */
     auth?: boolean

@@ -17,12 +17,14 @@ import { acceptsJson } from './lib/accept.js'
 import { AllowRegistry } from './lib/allow.js'
 import { renderError, type ErrorBody } from './lib/render.js'
 import { createValidatorCompiler } from './lib/validator.js'
+import './lib/principal.js'
 
 export * from './errors.js'
 export { acceptsJson } from './lib/accept.js'
 export { attributeError, escapePointer, type AjvErrorLike, type AttributeError } from './lib/validation-error.js'
 export { renderError, type ErrorBody, type RenderedError } from './lib/render.js'
 export { createValidatorCompiler } from './lib/validator.js'
+export type { AccessListEntry, Principal } from './lib/principal.js'
 export { reasonPhrase, codeForStatus } from './lib/status.js'
 
 /** Options of the envelope plugin. */

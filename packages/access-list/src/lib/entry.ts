@@ -3,28 +3,10 @@
  * `comment`, `deleteAfterDate`), its validation and its normalized form.
  */
 import ipaddr from 'ipaddr.js'
+import type { AccessListEntry } from '@platform-api/envelope'
 import { InvalidAccessListEntryError, withParameters } from '../errors.js'
 
-/**
- * One entry of an API key's access list, as stored and as clients send it.
- * Exactly one of `ipAddress` and `cidrBlock` is set.
- *
- * Structurally identical to `@platform-api/auth`'s `AccessListEntry`.
- */
-export interface AccessListEntry {
-  /** A single client address: IPv4 in four-part decimal (`192.0.2.10`) or IPv6 (`2001:db8::10`). */
-  ipAddress?: string
-  /** A network in CIDR notation (RFC 4632 / RFC 4291 §2.3), host bits clear: `10.0.0.0/24`, `2001:db8::/32`. */
-  cidrBlock?: string
-  /** Free text for people; not interpreted. */
-  comment?: string
-  /**
-   * ISO-8601 date or date-time after which the entry no longer grants access
-   * (`2030-01-31`, `2030-01-31T12:00:00Z`, `2030-01-31T14:00:00+02:00`).
-   * A date or date-time without a zone is UTC.
-   */
-  deleteAfterDate?: string
-}
+export type { AccessListEntry }
 
 /** The IP address family of an entry or an address. */
 export type AddressKind = 'ipv4' | 'ipv6'
