@@ -9,6 +9,7 @@
  * - `X-Request-Id` on every answer; HTTPS-only with HSTS; 404, 405 + `Allow`, 406;
  * - a validator compiler that rejects unknown fields instead of dropping them.
  */
+/// <reference types="@fastify/sensible" preserve="true" />
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifySensible from '@fastify/sensible'
