@@ -2,6 +2,7 @@
  * Build the example Platform API server: Fastify with TLS, the suite, `/health`, the seeded
  * catalog and integrations, and the bootstrap ORG_OWNER key.
  */
+import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
@@ -68,7 +69,10 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
     versions: [{ prefix: '/api/v1', registry }]
   })
-  app.get('/health', { config: { auth: false, accessList: false } }, async () => ({ status: 'ok' }))
+  app.get('/health', {
+    config: { auth: false, accessList: false },
+    schema: { response: app.envelope.responses({ 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) }) }
+  }, async () => ({ status: 'ok' as const }))
 
   if (options.seed !== false && (await store.list('catalogs', { limit: 1 })).total === 0) {
     await seedCatalog(registry, await loadCatalogSeed())
