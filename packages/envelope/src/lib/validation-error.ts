@@ -30,7 +30,8 @@ function suggest (field: string, schema: Record<string, unknown> | undefined): s
   const names = Object.keys(properties)
   if (names.length === 0) return ''
   const best = closest(field, names)
-  const limit = Math.max(1, Math.floor(field.length / 3))
+  // Two edits (e.g. a transposition, "titel") for names of four characters or more.
+  const limit = field.length >= 4 ? Math.max(2, Math.floor(field.length / 3)) : 1
   return distance(field, best) <= limit ? `; did you mean "${best}"?` : ''
 }
 
