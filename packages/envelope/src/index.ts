@@ -17,7 +17,7 @@ import type { TSchema } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
 import { HttpsRequiredError, InvalidAttributeError, InvalidOptionError, MethodNotAllowedError, NotAcceptableError, NotFoundError, PermissionWithoutAuthorizationError, withHeaders, withParameters } from './errors.js'
 import { acceptsJson, prefersProblemJson } from './lib/accept.js'
-import { PROBLEM_JSON, toProblemDetails } from './lib/problem.js'
+import { PROBLEM_JSON, ProblemDetailsSchema, toProblemDetails } from './lib/problem.js'
 import { AllowRegistry } from './lib/allow.js'
 import { renderError } from './lib/render.js'
 import { ErrorBodySchema, StatusBodySchema, StatusErrorBodySchema, type ErrorBody } from './lib/schemas.js'
@@ -111,6 +111,13 @@ declare module 'fastify' {
 
 const NO_BODY: TSchema = { type: 'null', description: 'No body' } as unknown as TSchema
 
+/** The response descriptions of the OpenAPI document (RFC 9110 §15). */
+const DESCRIPTIONS: Record<string, string> = {
+  200: 'OK', 201: 'Created: the body is the new entity, Location its URL', 202: 'Accepted: the task, Location its URL', 204: 'No Content', 304: 'Not Modified (If-None-Match)',
+  '4xx': 'Client error, in the error format (application/problem+json on request, RFC 9457)',
+  '5xx': 'Server error: a fixed sentence and the requestId, nothing of the fault'
+}
+
 function envelopeDecorator (style: 'plain' | 'status'): EnvelopeDecorator {
   const errorSchema = style === 'status' ? StatusErrorBodySchema : ErrorBodySchema
   return Object.freeze({
@@ -119,10 +126,15 @@ function envelopeDecorator (style: 'plain' | 'status'): EnvelopeDecorator {
     responses (success: Record<number, TSchema | null>): Record<string, TSchema> {
       const out: Record<string, TSchema> = {}
       for (const [code, schema] of Object.entries(success)) {
-        out[code] = schema === null ? NO_BODY : style === 'status' ? StatusBodySchema(schema) : schema
+        const body = schema === null ? NO_BODY : style === 'status' ? StatusBodySchema(schema) : schema
+        out[code] = { ...body, description: DESCRIPTIONS[code] ?? body.description ?? 'Success' } as TSchema
       }
-      out['4xx'] = errorSchema
-      out['5xx'] = errorSchema
+      for (const range of ['4xx', '5xx']) {
+        out[range] = {
+          description: DESCRIPTIONS[range],
+          content: { 'application/json': { schema: errorSchema }, [PROBLEM_JSON]: { schema: ProblemDetailsSchema } }
+        } as unknown as TSchema
+      }
       return out
     }
   })

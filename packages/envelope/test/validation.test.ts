@@ -85,7 +85,7 @@ t.test('fastify.envelope.responses: the success schema wrapped per style, the er
   t.teardown(() => app.close())
   await app.register(envelope, { httpsOnly: false })
   t.equal(app.envelope.style, 'plain')
-  t.same(app.envelope.responses({ 200: Book })['4xx'], ErrorBodySchema)
+  t.same((app.envelope.responses({ 200: Book })['4xx'] as unknown as { content: Record<string, { schema: unknown }> }).content['application/json']?.schema, ErrorBodySchema)
   app.get('/book', { schema: { response: app.envelope.responses({ 200: Book }) } }, async () => ({ title: 'Dune', secret: 'HA1' }))
   await app.register(async (v2) => {
     await v2.register(envelope, { style: 'status' })

@@ -60,6 +60,8 @@ export interface ResourcesOptions {
   pagination?: 'cursor' | 'page'
   /** Media types PATCH also takes as a JSON merge patch (RFC 7396) besides `application/merge-patch+json`, e.g. `['application/json']` (StarRocks: "PATCH ... partial information"). Default none. */
   mergePatchTypes?: string[]
+  /** Prefix of the OpenAPI `operationId` of every route here (`v2` -> `v2ListTables`), so that several versions in one document stay unique. Default '' (none). */
+  operationIdPrefix?: string
 }
 
 const PUBLIC_URL = /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/
@@ -91,10 +93,12 @@ function checkOptions (options: ResourcesOptions): Required<Omit<ResourcesOption
   if (put !== 'upsert' && put !== 'createIfAbsent') throw new InvalidResourceError("put must be 'upsert' or 'createIfAbsent'")
   const deleteMissing = options.deleteMissing ?? 'notFound'
   if (deleteMissing !== 'notFound' && deleteMissing !== 'ok') throw new InvalidResourceError("deleteMissing must be 'notFound' or 'ok'")
+  const operationIdPrefix = options.operationIdPrefix ?? ''
+  if (typeof operationIdPrefix !== 'string' || !/^[A-Za-z0-9_]*$/.test(operationIdPrefix)) throw new InvalidResourceError('operationIdPrefix must be letters, digits or "_"')
   const closeStore = options.closeStore ?? true
   if (typeof closeStore !== 'boolean') throw new InvalidResourceError('closeStore must be a boolean')
   if (options.collections !== undefined && !Array.isArray(options.collections)) throw new InvalidResourceError('collections must be an array of collection names')
-  return { registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes }
+  return { registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix }
 }
 
 async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Promise<void> {
@@ -129,7 +133,8 @@ async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Pro
       deleteMissing: options.deleteMissing,
       scheme: options.paths,
       pagination: options.pagination,
-      mergePatchTypes: options.mergePatchTypes
+      mergePatchTypes: options.mergePatchTypes,
+      operationIdPrefix: options.operationIdPrefix
     })
   }
   if (options.closeStore) fastify.addHook('onClose', async () => { await options.registry.close() })

@@ -65,6 +65,10 @@ export interface ResourceAction {
   responses: Record<number, TSchema | null | 'entity'>
   /** One line for the API documentation. */
   summary?: string
+  /** The rule it follows, for the API documentation. */
+  description?: string
+  /** The OpenAPI operationId (the version's prefix is added; with two methods, the method is appended). Default `<name><Entity>`. */
+  operationId?: string
   /** The path schemes the action is served in. Default: both. */
   schemes?: readonly PathScheme[]
   /** Does the work; throw a catalogued error for a refusal. */

@@ -44,7 +44,28 @@ export interface RouteOptions {
   mergePatchTypes: readonly string[]
   /** The presenter of every collection served here (embedding and actions render other collections). */
   presenters: Map<string, EntityPresenter>
+  /** Prefix of every `operationId` of this version (e.g. `v2` -> `v2ListTables`); '' for none. */
+  operationIdPrefix: string
 }
+
+const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
+
+/** The seed rule each operation follows, per path scheme and policy, for the API documentation. */
+const RULES = {
+  listCursor: 'OpenMetadata "Listing entities": cursor pagination (limit, before, after), answer {data, paging: {before, after, total}}; equality filters on declared fields.',
+  listPage: 'StarRocks "Selection of HTTP Method": GET lists the objects of a category; page mode (pageNum 1-based, itemsPerPage), answer {items, pageNum, itemsPerPage, totalCount}; a page past the end is empty.',
+  getFlat: 'OpenMetadata: GET /{collection}/{id}; ETag from the version, If-None-Match answers 304; ?fields selects fields and embeds children.',
+  getByName: 'OpenMetadata: GET /{collection}/name/{fullyQualifiedName}.',
+  getNested: 'StarRocks "Target Object Access Path": GET shows one object, named by its path.',
+  createFlat: 'YugabyteDB "HTTP methods": POST creates; 201 with Location and the entity; 409 DUPLICATE_NAME when the name exists in the parent.',
+  createNested: 'StarRocks: POST creates (not idempotent); 201 with the object URI; a repeated creation fails with 409.',
+  upsert: 'OpenMetadata: PUT creates (201) or replaces (200) the entity with the same parent and name; If-Match guards the replace.',
+  createIfAbsent: 'StarRocks: PUT is the CREATE IF NOT EXISTS of POST: 201 when created, 200 with the entity unchanged when it existed.',
+  patch: 'OpenMetadata: PATCH with JSON Patch (RFC 6902, application/json-patch+json) or JSON Merge Patch (RFC 7396); read-only paths and results that break the schema are 400.',
+  patchNested: 'StarRocks: PATCH takes only the partial information to change (merge patch, application/json), or a JSON Patch.',
+  deleteNotFound: 'OpenMetadata: DELETE answers the deleted entity; 404 when absent; 409 ENTITY_NOT_EMPTY while children exist unless ?recursive=true.',
+  deleteOk: 'StarRocks: DELETE has DROP IF EXISTS semantics: success (result null) when absent; 409 ENTITY_NOT_EMPTY while children exist unless ?recursive=true.'
+} as const
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 const FIELDS_PATTERN = '^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$'
@@ -74,6 +95,14 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   const embeddable = new Map(service.children.filter((c) => options.presenters.has(c.collection)).map((c) => [c.collection, { service: c, presenter: options.presenters.get(c.collection) as EntityPresenter }]))
   const selectable = new Set([...service.schemas.properties, ...embeddable.keys()])
   const responses = fastify.envelope.responses
+  const Entity = capitalize(service.entityName)
+  const Entities = capitalize(def.collection)
+  const doc = (operation: string, summary: string, description: string): { operationId: string, summary: string, description: string, tags: string[] } => ({
+    operationId: options.operationIdPrefix === '' ? operation : `${options.operationIdPrefix}${capitalize(operation)}`,
+    summary,
+    description,
+    tags: [def.collection]
+  })
 
   // Where this resource lives in the URL space.
   const ancestry = registry.ancestry(service.collection)
@@ -177,7 +206,8 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     const querystring = Type.Object({ ...pagingQuery, fields: fieldsQuery, ...filterProps }, { additionalProperties: false })
     const filterNames = Object.keys(filterProps)
     const page = options.pagination === 'page' ? PageResponseSchema(answered) : ListResponseSchema(answered)
-    app.get(collectionPath, { schema: { ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request) => {
+    const listDoc = doc(`list${Entities}`, `List ${def.collection}`, options.pagination === 'page' ? RULES.listPage : RULES.listCursor)
+    app.get(collectionPath, { schema: { ...listDoc, ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request) => {
       const query = request.query as Record<string, unknown> & { fields?: string, limit?: number, before?: string, after?: string, pageNum?: number, itemsPerPage?: number }
       const fields = parseFields(query.fields)
       const filter: Record<string, string | number | boolean> = {}
@@ -212,14 +242,15 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       if (noneMatch(ifNoneMatch, entity)) return await reply.code(304).send()
       return await present(entity, fields)
     }
-    app.get(itemPath, { schema: { params: itemParams, querystring, response }, config: read }, async (request, reply) => {
+    const getDoc = scheme === 'flat' ? doc(`get${Entity}`, `Get a ${service.entityName} by id`, RULES.getFlat) : doc(`get${Entity}`, `Get a ${service.entityName} by its path`, RULES.getNested)
+    app.get(itemPath, { schema: { ...getDoc, params: itemParams, querystring, response }, config: read }, async (request, reply) => {
       return await getOne(request.headers['if-none-match'], request.query.fields, reply, await getItem(request.params as NameParamsOf))
     })
     if (scheme === 'flat') {
       const NameParams = Type.Object({
         fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, description: 'fullyQualifiedName, URL-encoded' })
       }, { additionalProperties: false })
-      app.get(`${collectionPath}/name/:fqn`, { schema: { params: NameParams, querystring, response }, config: read }, async (request, reply) => {
+      app.get(`${collectionPath}/name/:fqn`, { schema: { ...doc(`get${Entity}ByName`, `Get a ${service.entityName} by fullyQualifiedName`, RULES.getByName), params: NameParams, querystring, response }, config: read }, async (request, reply) => {
         return await getOne(request.headers['if-none-match'], request.query.fields, reply, await service.getByName(request.params.fqn))
       })
     }
@@ -228,7 +259,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   const json = requireMediaType(['application/json'])
   const params = collectionParams !== undefined ? { params: collectionParams } : {}
   if (ops.has('create')) {
-    app.post(collectionPath, { schema: { ...params, body: createBody, querystring: NoQuery, response: responses({ 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
+    app.post(collectionPath, { schema: { ...doc(`create${Entity}`, `Create a ${service.entityName}`, scheme === 'flat' ? RULES.createFlat : RULES.createNested), ...params, body: createBody, querystring: NoQuery, response: responses({ 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
       const input = await withParent(request.body as Record<string, unknown>, request.params as NameParamsOf)
       const { entity, extra } = await service.create(input as never, { request })
       reply.code(201).header('location', presenter.href(entity)).header('etag', etagOf(entity))
@@ -238,7 +269,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   }
 
   if (ops.has('put')) {
-    app.put(collectionPath, { schema: { ...params, body: createBody, querystring: NoQuery, response: responses({ 200: answered, 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
+    app.put(collectionPath, { schema: { ...doc(`put${Entity}`, options.put === 'upsert' ? `Create or replace a ${service.entityName}` : `Create a ${service.entityName} if absent`, options.put === 'upsert' ? RULES.upsert : RULES.createIfAbsent), ...params, body: createBody, querystring: NoQuery, response: responses({ 200: answered, 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
       const input = await withParent(request.body as Record<string, unknown>, request.params as NameParamsOf)
       const { entity, created, extra } = await service.put(input as never, { request, check: ifMatch(request), policy: options.put })
       reply.header('etag', etagOf(entity))
@@ -254,6 +285,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     const mergeSchema = { type: 'object', description: 'JSON Merge Patch (RFC 7396) of the writable fields' }
     app.patch(itemPath, {
       schema: {
+        ...doc(`patch${Entity}`, `Change a ${service.entityName} in part`, scheme === 'flat' ? RULES.patch : RULES.patchNested),
         params: itemParams,
         querystring: NoQuery,
         body: { content: { [JSON_PATCH]: { schema: jsonPatchSchema(options.maxPatchOperations) }, ...Object.fromEntries(mergeTypes.map((t) => [t, { schema: mergeSchema }])) } },
@@ -273,7 +305,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   if (ops.has('delete')) {
     const querystring = Type.Object({ recursive: Type.Optional(Type.Boolean({ default: false, description: 'Delete the children too' })) }, { additionalProperties: false })
     const deleted = options.deleteMissing === 'ok' ? Type.Union([answered, Type.Null()]) : answered
-    app.delete(itemPath, { schema: { params: itemParams, querystring, response: responses({ 200: deleted }) }, config: write }, async (request) => {
+    app.delete(itemPath, { schema: { ...doc(`delete${Entity}`, `Delete a ${service.entityName}`, options.deleteMissing === 'ok' ? RULES.deleteOk : RULES.deleteNotFound), params: itemParams, querystring, response: responses({ 200: deleted }) }, config: write }, async (request) => {
       const found = await findItem(request.params as NameParamsOf)
       if (found === undefined && options.deleteMissing === 'ok') return null
       const id = found?.id ?? (request.params as NameParamsOf).id ?? ''
@@ -292,6 +324,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       params: action.target === 'collection' ? collectionParams : itemParams,
       config: permission(action.access),
       answered,
+      doc: doc(action.operationId ?? `${action.name}${Entity}`, action.summary ?? `${capitalize(action.name)} (${def.collection})`, action.description ?? 'StarRocks "API Format": /api/{version}/{target-object-access-path}/{action}, where no HTTP method says the operation.'),
       locate: async (p) => action.target === 'collection' ? { parent: await parentOf(p) } : { entity: await getItem(p) }
     })
   }
@@ -305,6 +338,7 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
   params: TObject | undefined
   config: FastifyContextConfig
   answered: TSchema
+  doc: { operationId: string, summary: string, description: string, tags: string[] }
   locate: (params: NameParamsOf) => Promise<{ parent?: StoredEntity | undefined, entity?: StoredEntity }>
 }): void {
   const { service, options } = at
@@ -320,11 +354,12 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
       method,
       url: at.path,
       schema: {
+        ...at.doc,
+        ...(action.methods.length > 1 ? { operationId: `${at.doc.operationId}${capitalize(method.toLowerCase())}` } : {}),
         ...(at.params !== undefined ? { params: at.params } : {}),
         querystring: NoQuery,
         body: { content: Object.fromEntries(action.mediaTypes.map((t) => [t, { schema: t === 'application/json' ? body : { type: 'string' } }])) },
-        response: fastify.envelope.responses(Object.fromEntries(Object.entries(action.responses).map(([code, schema]) => [code, schema === 'entity' ? at.answered : schema]))),
-        ...(action.summary !== undefined ? { summary: action.summary } : {})
+        response: fastify.envelope.responses(Object.fromEntries(Object.entries(action.responses).map(([code, schema]) => [code, schema === 'entity' ? at.answered : schema])))
       },
       config: at.config,
       preParsing: mediaCheck,
