@@ -3,6 +3,7 @@
  * catalog and integrations, and the bootstrap ORG_OWNER key.
  */
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { methodOverride } from '@platform-api/auth'
 import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
@@ -38,7 +39,10 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     trustProxy: false,
-    return503OnClosing: true
+    return503OnClosing: true,
+    // X-HTTP-Method-Override on POST (to PATCH, PUT or DELETE) for clients that cannot send
+    // PATCH (Java's HttpURLConnection); Digest still checks the POST the client hashed.
+    rewriteUrl: methodOverride()
   })
   const store = options.store ?? new MemoryStore()
   const registry = new ResourceRegistry(store, RESOURCES)
