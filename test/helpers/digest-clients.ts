@@ -326,6 +326,8 @@ for (const r of list) {
   results.push({ status: res.statusCode, body: String(res.body) })
 }
 console.log(JSON.stringify(results))
+// needle keeps the connection alive; do not wait for the server's keep-alive timeout (72 s)
+process.exit(0)
 `
 
 function nodeClient (name: string, module: string, script: string): DigestClient {
