@@ -32,23 +32,49 @@ function verifier (algorithm, nonceCountStore) {
   })
 }
 
-/** Median µs per verification over ROUNDS rounds of ITERATIONS sequential calls; every call must succeed. */
-async function measure (label, algorithm, makeStore) {
-  const perRound = []
-  for (let round = 0; round < ROUNDS + 1; round++) {
-    const verify = verifier(algorithm, makeStore?.())
-    const list = headers(algorithm, ITERATIONS)
-    const started = process.hrtime.bigint()
-    for (const authorization of list) {
-      const outcome = await verify({ method: 'GET', url: uri, authorization })
-      if (!outcome.ok) throw new Error(`${label}: verification failed`)
-    }
-    const us = Number(process.hrtime.bigint() - started) / 1000 / ITERATIONS
-    if (round > 0) perRound.push(us) // round 0 warms up the JIT
+/** µs per verification of one round of ITERATIONS sequential calls; every call must succeed. */
+async function round (label, algorithm, store) {
+  const verify = verifier(algorithm, store)
+  const list = headers(algorithm, ITERATIONS)
+  const started = process.hrtime.bigint()
+  for (const authorization of list) {
+    const outcome = await verify({ method: 'GET', url: uri, authorization })
+    if (!outcome.ok) throw new Error(`${label}: verification failed`)
   }
-  perRound.sort((a, b) => a - b)
-  const median = perRound[Math.floor(perRound.length / 2)]
-  return { label, algorithm, median, min: perRound[0], max: perRound[perRound.length - 1] }
+  return Number(process.hrtime.bigint() - started) / 1000 / ITERATIONS
+}
+
+/**
+ * Median, min and max µs per verification of each variant over ROUNDS rounds, the variants
+ * alternating within each round (so drift of the machine hits them alike); round 0 warms up.
+ */
+async function measure (algorithm, variants) {
+  const times = variants.map(() => [])
+  for (let r = 0; r < ROUNDS + 1; r++) {
+    for (const [i, [label, makeStore]] of variants.entries()) {
+      const us = await round(label, algorithm, makeStore?.())
+      if (r > 0) times[i].push(us)
+    }
+  }
+  return variants.map(([label], i) => {
+    const sorted = times[i].sort((a, b) => a - b)
+    return { label, algorithm, median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] }
+  })
+}
+
+/** ns per MemoryNonceCountStore.advance alone (rising nc on one nonce, then fresh nonces). */
+function advanceCost () {
+  const store = new MemoryNonceCountStore()
+  const now = Date.now()
+  const info = { issuedAtMs: now, expiresAtMs: now + 300_000 }
+  const nonces = Array.from({ length: 200_000 }, (_, i) => `nonce-${i}`)
+  let started = process.hrtime.bigint()
+  for (let nc = 1; nc <= 1_000_000; nc++) if (store.advance('one', nc, info) !== 'accepted') throw new Error('advance')
+  const rising = Number(process.hrtime.bigint() - started) / 1_000_000
+  started = process.hrtime.bigint()
+  for (const nonce of nonces) store.advance(nonce, 1, info)
+  const fresh = Number(process.hrtime.bigint() - started) / nonces.length
+  return { rising, fresh }
 }
 
 /** Heap bytes per remembered nonce in MemoryNonceCountStore. */
@@ -80,8 +106,7 @@ async function connectRedis () {
 
 const rows = []
 for (const algorithm of ['SHA-256', 'MD5', 'SHA-512-256', 'SHA-256-sess']) {
-  rows.push(await measure('no replay check', algorithm))
-  rows.push(await measure('MemoryNonceCountStore', algorithm, () => new MemoryNonceCountStore()))
+  rows.push(...await measure(algorithm, [['no replay check'], ['MemoryNonceCountStore', () => new MemoryNonceCountStore()]]))
 }
 const redis = await connectRedis()
 let redisNote = ''
@@ -89,7 +114,7 @@ if (typeof redis === 'string') {
   redisNote = redis
 } else {
   const keyPrefix = `platform-api-bench:${randomUUID()}:`
-  rows.push(await measure('RedisNonceCountStore (sequential: one round trip each)', 'SHA-256', () => new RedisNonceCountStore({ client: redis, keyPrefix })))
+  rows.push(...await measure('SHA-256', [['no replay check'], ['RedisNonceCountStore (sequential: one round trip each)', () => new RedisNonceCountStore({ client: redis, keyPrefix })]]))
   // throughput with 64 verifications in flight (64 clients, each its own nonce, nc rising)
   const verify = verifier('SHA-256', new RedisNonceCountStore({ client: redis, keyPrefix }))
   const perClient = Math.ceil(ITERATIONS / 64)
@@ -107,9 +132,11 @@ if (typeof redis === 'string') {
 }
 
 const memory = memoryPerEntry(100_000)
+const advance = advanceCost()
 console.log(`# Digest verification (verifyDigest), ${ITERATIONS} calls x ${ROUNDS} rounds, node ${process.version}\n`)
 console.log('| replay state | algorithm | µs per verification (median) | min - max |')
 console.log('|---|---|---|---|')
 for (const r of rows) console.log(`| ${r.label} | ${r.algorithm} | ${r.median.toFixed(2)} | ${r.min.toFixed(2)} - ${r.max.toFixed(2)} |`)
 if (redisNote !== '') console.log(`\nRedis: skipped (${redisNote})`)
-console.log(`\nMemoryNonceCountStore: ${memory.entries} nonces remembered, ${memory.bytesPerEntry.toFixed(0)} heap bytes each${globalThis.gc === undefined ? ' (run with --expose-gc for a steadier figure)' : ''}`)
+console.log(`\nMemoryNonceCountStore.advance alone: ${advance.rising.toFixed(0)} ns (same nonce, nc rising), ${advance.fresh.toFixed(0)} ns (a fresh nonce)`)
+console.log(`MemoryNonceCountStore: ${memory.entries} nonces remembered, ${memory.bytesPerEntry.toFixed(0)} heap bytes each${globalThis.gc === undefined ? ' (run with --expose-gc for a steadier figure)' : ''}`)
