@@ -90,3 +90,24 @@ t.test('POST with an unknown field is 400 naming it', async (t) => {
   t.same(res.json().parameters, ['/tabletype'])
   t.match(res.json().detail, 'did you mean "tableType"')
 })
+
+t.test('X-HTTP-Method-Override: a POST hashed as POST is routed as PATCH (for Java HttpURLConnection); GET is not an override', async (t) => {
+  const { app } = await build(t)
+  const created = await digestInject(app, owner, { method: 'POST', url: '/api/v1/catalogs', payload: { name: 'overridden', type: 'hive' } })
+  t.equal(created.statusCode, 201)
+  const url = `/api/v1/catalogs/${created.json().id as string}`
+  const patched = await digestInject(app, owner, {
+    method: 'POST',
+    url,
+    headers: { 'x-http-method-override': 'PATCH', 'content-type': 'application/merge-patch+json' },
+    payload: JSON.stringify({ description: 'via override' })
+  })
+  t.equal(patched.statusCode, 200)
+  t.equal(patched.json().description, 'via override')
+  t.equal(patched.json().version, 2)
+  t.match(patched.headers['authentication-info'], /^rspauth="[0-9a-f]+", qop=auth, nc=00000001, cnonce="[^"]+"$/)
+  const refused = await digestInject(app, owner, { method: 'POST', url, headers: { 'x-http-method-override': 'GET' }, payload: {} })
+  t.equal(refused.statusCode, 400)
+  t.equal(refused.json().errorCode, 'INVALID_METHOD_OVERRIDE')
+  t.equal((await digestInject(app, owner, { method: 'POST', url, payload: {} })).statusCode, 405, 'without the header it is a POST: 405 on an entity')
+})
