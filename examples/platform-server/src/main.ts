@@ -16,6 +16,7 @@ async function main (): Promise<void> {
   const { app } = await buildServer({
     https: { key: tls.key, cert: tls.cert },
     logger: { level: config.logLevel },
+    ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
     adminKey: { publicKey: adminKey.publicKey, privateKey: adminKey.privateKey, accessList: config.adminAccessList }
   })
   if (tls.generated === true) app.log.info({ certPath: tls.certPath }, 'generated a self-signed TLS certificate')
