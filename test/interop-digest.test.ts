@@ -1,6 +1,6 @@
 /**
  * Issue 6, interop: the built example server over HTTPS, a key CREATED THROUGH THE API, and
- * nine real Digest clients, each doing a GET, a POST and a PATCH with its default settings
+ * ten real Digest clients (the nine of the issue and Ruby), each doing a GET, a POST and a PATCH with its default settings
  * (Java's HttpURLConnection cannot send PATCH: it POSTs with X-HTTP-Method-Override).
  * A client missing on the machine is skipped with the reason; with CI=true it fails instead.
  * Also over HTTPS: a captured POST /apiKeys replayed with another body is refused.
@@ -33,7 +33,7 @@ async function send (url: string, method: string, headers: Record<string, string
 if (!existsSync(MAIN)) {
   t.fail(`build first (npm run build): ${MAIN} is missing`)
 } else {
-  t.test('the example server over HTTPS, a key created through the API, nine Digest clients', async (t) => {
+  t.test('the example server over HTTPS, a key created through the API, ten Digest clients', async (t) => {
     const dataDir = t.testdir({})
     const server = await startServer({ DATA_DIR: dataDir, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET })
     t.teardown(async () => { await server.stop() })

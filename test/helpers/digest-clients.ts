@@ -353,9 +353,50 @@ function nodeClient (name: string, module: string, script: string): DigestClient
 export const digestFetchClient = nodeClient('digest-fetch (defaults)', 'digest-fetch', NODE_DIGEST_FETCH)
 export const needleClient = nodeClient('needle (auth: digest)', 'needle', NODE_NEEDLE)
 
+const RUBY_DIGEST_AUTH = `
+require 'json'
+require 'net/http'
+require 'openssl'
+require 'net/http/digest_auth'
+user, password, list = ARGV[0], ARGV[1], JSON.parse(ARGV[2])
+digest_auth = Net::HTTP::DigestAuth.new
+results = []
+list.each do |r|
+  uri = URI(r['url'])
+  uri.user = CGI.escape(user)
+  uri.password = CGI.escape(password)
+  http = Net::HTTP.new(uri.host, uri.port, nil)
+  http.use_ssl = true
+  http.verify_mode = OpenSSL::SSL::VERIFY_NONE
+  klass = { 'GET' => Net::HTTP::Get, 'POST' => Net::HTTP::Post, 'PATCH' => Net::HTTP::Patch }[r['method']]
+  http.start do |h|
+    challenge = h.request(klass.new(uri.request_uri))
+    req = klass.new(uri.request_uri)
+    req['Authorization'] = digest_auth.auth_header(uri, challenge['www-authenticate'], r['method'])
+    if r['body']
+      req['Content-Type'] = r['contentType'] || 'application/json'
+      req.body = r['body']
+    end
+    res = h.request(req)
+    results << { 'status' => res.code.to_i, 'body' => res.body.to_s.force_encoding('UTF-8') }
+  end
+end
+puts JSON.generate(results)
+`
+
+/** Ruby's Net::HTTP with the net-http-digest-auth gem (Debian's ruby-net-http-digest-auth), as its README shows. */
+export const rubyDigestAuthClient: DigestClient = {
+  name: 'Ruby net-http-digest-auth',
+  missing: async () => await has('ruby', ['-e', 'require "net/http/digest_auth"']) ? undefined : 'ruby or the net-http-digest-auth gem is missing (apt-get install ruby-net-http-digest-auth)',
+  run: async (requests, user, password) => {
+    const { stdout } = await run('ruby', ['-rcgi', '-e', RUBY_DIGEST_AUTH, user, password, JSON.stringify(requests)], OPTS)
+    return parseJsonLines(stdout)
+  }
+}
+
 /** Every client of issue 6's interop matrix. */
 export const DIGEST_CLIENTS: DigestClient[] = [
   curlClient, requestsClient, urllibClient, httpxClient, wgetClient,
-  javaHttpURLConnectionClient, apacheHttpClient, digestFetchClient, needleClient
+  javaHttpURLConnectionClient, apacheHttpClient, digestFetchClient, needleClient, rubyDigestAuthClient
 ]
 

@@ -1,7 +1,7 @@
 // RFC 7616 §5.5 (replay attacks): nc must rise strictly per nonce; the replay state in memory
 // (bounded, expiring) and in Redis (shared by instances behind a load balancer).
 import t from 'tap'
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { Redis } from 'ioredis'
 import platformAuth, {
@@ -12,6 +12,14 @@ import { buildApp, challengesOf, getChallenge, MEMBER, nonceOf, OWNER } from './
 const answer = (challenge: string, extra: { nc?: number, cnonce?: string, method?: string, uri?: string } = {}) => digestAuthorization({
   challenge, username: MEMBER.publicKey, password: MEMBER.privateKey, method: extra.method ?? 'GET', uri: extra.uri ?? '/x', ...extra
 })
+
+/** The SHA-256 response of `header` recomputed for its own nc (digestAuthorization only makes nc >= 1). */
+function rubyResponse (challenge: string, header: string): string {
+  const sha = (v: string) => createHash('sha256').update(v).digest('hex')
+  const field = (name: string) => new RegExp(`${name}="?([^",]+)"?`).exec(header)?.[1] as string
+  const ha1 = sha(`${MEMBER.publicKey}:platform-api:${MEMBER.privateKey}`)
+  return sha(`${ha1}:${nonceOf(challenge)}:${field('nc')}:${field('cnonce')}:auth:${sha('GET:/x')}`)
+}
 
 async function send (app: FastifyInstance, authorization: string, url = '/x') {
   return await app.inject({ method: 'GET', url, headers: { authorization } })
@@ -41,6 +49,14 @@ t.test('RFC 7616 §3.4: nc must rise strictly per nonce: lower and equal refused
   t.equal((await send(app, answer(challenge, { nc: 5, cnonce: 'other' }))).statusCode, 401, 'nc=5 again with another cnonce: equal')
   t.equal((await send(app, answer(challenge, { nc: 0xffffffff }))).statusCode, 200, 'nc=ffffffff')
   t.equal((await send(app, answer(challenge, { nc: 0xffffffff, cnonce: 'x' }))).statusCode, 401, 'nothing above ffffffff')
+  // nc=00000000 (Ruby's net-http-digest-auth sends it first): accepted once, then it must rise
+  const ruby = await getChallenge(app)
+  const zero = digestAuthorization({ challenge: ruby, username: MEMBER.publicKey, password: MEMBER.privateKey, method: 'GET', uri: '/x', nc: 1 })
+    .replace('nc=00000001', 'nc=00000000')
+  const zeroHeader = zero.replace(/response="[0-9a-f]+"/, `response="${rubyResponse(ruby, zero)}"`)
+  t.equal((await send(app, zeroHeader)).statusCode, 200, 'nc=00000000 first: accepted')
+  t.equal((await send(app, zeroHeader)).statusCode, 401, 'nc=00000000 again: a replay')
+  t.equal((await send(app, answer(ruby, { nc: 1 }))).statusCode, 200, 'then nc=1')
   // another nonce has its own count
   const other = await getChallenge(app)
   t.equal((await send(app, answer(other, { nc: 1 }))).statusCode, 200, 'another nonce starts again at 1')

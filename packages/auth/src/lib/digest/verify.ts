@@ -93,7 +93,7 @@ function isHex (value: string, length: number): boolean {
  *
  * Rules (RFC 7616 §3.4): scheme `Digest`; `username` (or `username*`, RFC 8187, never
  * both), `realm` (equal to ours), `nonce` (ours, unexpired), `uri` (equal to the
- * request-target), `response`, `qop=auth`, `nc` (8 hex digits, not 0) and `cnonce` are
+ * request-target), `response`, `qop=auth`, `nc` (8 hex digits) and `cnonce` are
  * required; `algorithm` must be an offered one, and when absent means MD5; `opaque`,
  * when sent, must be ours; `userhash=true` only when enabled (then `username` is
  * H(publicKey ":" realm), §3.4.4). `qop=auth-int` is refused.
@@ -148,8 +148,9 @@ export function createDigestVerifier (options: DigestVerifierOptions): (request:
     if (uri !== request.url) return FAILED
     if (p.qop !== 'auth') return FAILED
     if (nc === undefined || !isHex(nc, 8)) return FAILED
+    // nc=00000000 is below the RFC's count (which starts at 1), but Ruby's net-http-digest-auth
+    // sends it first; it is accepted once per nonce like any other value, so it cannot replay.
     const ncValue = Number.parseInt(nc, 16)
-    if (ncValue === 0) return FAILED
     if (cnonce === undefined || cnonce.length === 0 || cnonce.length > MAX_CNONCE_CHARS) return FAILED
     if (nonce === undefined || response === undefined) return FAILED
 
