@@ -2,13 +2,14 @@
  * A {@link NonceCountStore} in Redis, shared by every instance behind a load balancer.
  *
  * One key per nonce, `<keyPrefix><nonce>`, holding the highest accepted `nc` and expiring
- * with the nonce. The compare-and-set is one Lua script, so it is atomic across instances
+ * with the nonce (plus the 5 s of clock skew allowed between instances). The compare-and-set is one Lua script, so it is atomic across instances
  * and costs one round trip (`EVALSHA`; `EVAL` once after a `NOSCRIPT`, e.g. after a Redis
  * restart or on a new node).
  *
  * @module
  */
 import { createHash } from 'node:crypto'
+import { NONCE_CLOCK_SKEW_MS } from './nonce.js'
 import type { NonceCountResult, NonceCountStore, NonceInfo } from './nonce-count-store.js'
 
 /**
@@ -73,7 +74,9 @@ export class RedisNonceCountStore implements NonceCountStore {
   /** See {@link NonceCountStore.advance}. One round trip; rejects when Redis does. */
   async advance (nonce: string, nc: number, info: NonceInfo): Promise<NonceCountResult> {
     const key = this.#keyPrefix + nonce
-    const ttlMs = Math.max(1, Math.ceil(info.expiresAtMs - Date.now()))
+    // Kept past the nonce's end by the clock skew allowed between instances: an instance whose
+    // clock is behind still takes the nonce for valid, and must still find its count.
+    const ttlMs = Math.max(1, Math.ceil(info.expiresAtMs - Date.now() + NONCE_CLOCK_SKEW_MS))
     let result: unknown
     try {
       result = await this.#client.evalsha(SCRIPT_SHA1, 1, key, nc, ttlMs)
