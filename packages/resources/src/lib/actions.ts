@@ -31,8 +31,8 @@ export interface ActionContext {
   parent?: StoredEntity
   /** The policies of this API version. */
   policies: { put: PutPolicy, deleteMissing: DeleteMissingPolicy, scheme: PathScheme }
-  /** An entity of `collection` as this API version answers it (links in its scheme). */
-  present: (collection: string, entity: StoredEntity) => Record<string, unknown>
+  /** An entity of `collection` as this API version answers it (links in its scheme); `omitParent` for one embedded in its parent. */
+  present: (collection: string, entity: StoredEntity, options?: { omitParent?: boolean }) => Record<string, unknown>
   /** The absolute URL of an entity of `collection` in this API version. */
   href: (collection: string, entity: LinkTarget) => string
 }
@@ -58,8 +58,11 @@ export interface ResourceAction {
   mediaTypes: readonly string[]
   /** The JSON body schema, when the media type is JSON. */
   body?: TSchema
-  /** The answers by status code, unwrapped (the version's style wraps them); `null`: no body. */
-  responses: Record<number, TSchema | null>
+  /**
+   * The answers by status code, unwrapped (the version's style wraps them); `null`: no body;
+   * `'entity'`: the resource's entity as answered (with the children `?fields` can embed).
+   */
+  responses: Record<number, TSchema | null | 'entity'>
   /** One line for the API documentation. */
   summary?: string
   /** The path schemes the action is served in. Default: both. */

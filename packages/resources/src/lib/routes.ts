@@ -291,6 +291,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       path: `${action.target === 'collection' ? collectionPath : itemPath}/${action.name}`,
       params: action.target === 'collection' ? collectionParams : itemParams,
       config: permission(action.access),
+      answered,
       locate: async (p) => action.target === 'collection' ? { parent: await parentOf(p) } : { entity: await getItem(p) }
     })
   }
@@ -303,6 +304,7 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
   path: string
   params: TObject | undefined
   config: FastifyContextConfig
+  answered: TSchema
   locate: (params: NameParamsOf) => Promise<{ parent?: StoredEntity | undefined, entity?: StoredEntity }>
 }): void {
   const { service, options } = at
@@ -321,7 +323,7 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
         ...(at.params !== undefined ? { params: at.params } : {}),
         querystring: NoQuery,
         body: { content: Object.fromEntries(action.mediaTypes.map((t) => [t, { schema: t === 'application/json' ? body : { type: 'string' } }])) },
-        response: fastify.envelope.responses(action.responses),
+        response: fastify.envelope.responses(Object.fromEntries(Object.entries(action.responses).map(([code, schema]) => [code, schema === 'entity' ? at.answered : schema]))),
         ...(action.summary !== undefined ? { summary: action.summary } : {})
       },
       config: at.config,
@@ -338,7 +340,7 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
           ...(located.entity !== undefined ? { entity: located.entity } : {}),
           ...(located.parent !== undefined ? { parent: located.parent } : {}),
           policies: { put: options.put, deleteMissing: options.deleteMissing, scheme: options.scheme },
-          present: (collection, entity) => presenterOf(collection).present(entity),
+          present: (collection, entity, opts) => presenterOf(collection).present(entity, undefined, opts?.omitParent === true),
           href: (collection, entity: LinkTarget) => presenterOf(collection).href(entity)
         }
         const result = await action.handler(ctx)
