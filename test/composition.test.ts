@@ -27,8 +27,9 @@ function fresh (t: { teardown: (fn: () => unknown) => void }): FastifyInstance {
 
 async function digest (app: FastifyInstance, method: 'GET' | 'POST', url: string, payload?: object) {
   const challenge = (await app.inject({ method: 'GET', url })).headers['www-authenticate']
-  const first = Array.isArray(challenge) ? challenge[0] as string : String(challenge)
-  const authorization = digestAuthorization({ challenge: first, username: 'alice123', password: 'secret', method, uri: url })
+  const all = Array.isArray(challenge) ? challenge.join(', ') : String(challenge)
+  // The key holds a SHA-256 HA1 only; the default offer is MD5, SHA-256: answer the SHA-256 challenge.
+  const authorization = digestAuthorization({ challenge: all, username: 'alice123', password: 'secret', method, uri: url, algorithm: 'SHA-256' })
   return await app.inject({ method, url, headers: { authorization }, ...(payload !== undefined ? { payload } : {}) })
 }
 

@@ -12,6 +12,9 @@ import { createTableFromSql } from './create-table.js'
 /** The Digest realm of the example server; HA1 hashes are bound to it. */
 export const REALM = 'platform-api'
 
+/** The hash functions of RFC 7616 whose HA1 an API key stores. */
+const HA1_HASHES = ['MD5', 'SHA-256', 'SHA-512-256'] as const
+
 /** The roles of the contract. */
 export const ROLES = ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY'] as const
 
@@ -91,9 +94,9 @@ export const AccessListEntrySchema = Type.Object({
 }, { additionalProperties: false })
 
 /**
- * API keys. The server makes the public key (`name`) and the private key; only the HA1 hash
- * (RFC 7616 §3.4.2) is stored, in a hidden field, and the private key is answered once, in
- * the POST's 201. A caller from code may give both as `context` (the bootstrap key).
+ * API keys. The server makes the public key (`name`) and the private key; only the HA1 hashes
+ * (RFC 7616 §3.4.2: MD5, SHA-256, SHA-512-256) are stored, in a hidden field, and the private
+ * key is answered once, in the POST's 201. A caller from code may give both as `context` (the bootstrap key).
  */
 export const apiKeys = defineResource({
   collection: 'apiKeys',
@@ -115,7 +118,9 @@ export const apiKeys = defineResource({
       if (!PUBLIC_KEY_PATTERN.test(publicKey)) throw new Error('publicKey must be 8 to 64 lowercase letters or digits')
       entity.name = publicKey
       entity.publicKey = publicKey
-      entity.ha1 = { 'SHA-256': computeHA1('SHA-256', publicKey, REALM, privateKey) }
+      // The HA1 of every hash function (RFC 7616 §3.4.2; a -sess algorithm uses its hash
+      // function's), so the algorithms offered can change without rotating keys.
+      entity.ha1 = Object.fromEntries(HA1_HASHES.map((hash) => [hash, computeHA1(hash, publicKey, REALM, privateKey)]))
       return { privateKey }
     },
     beforeWrite: ({ entity }) => {

@@ -4,6 +4,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import { methodOverride } from '@platform-api/auth'
 import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
@@ -59,7 +60,10 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     trustProxy: false,
-    return503OnClosing: true
+    return503OnClosing: true,
+    // X-HTTP-Method-Override on POST (to PATCH, PUT or DELETE) for clients that cannot send
+    // PATCH (Java's HttpURLConnection); Digest still checks the POST the client hashed.
+    rewriteUrl: methodOverride()
   })
   const store = options.store ?? new MemoryStore()
   const registry = new ResourceRegistry(store, RESOURCES)

@@ -35,7 +35,10 @@ t.test('/health needs no authentication; /api needs Digest', async (t) => {
   t.equal((await app.inject({ method: 'GET', url: '/health' })).statusCode, 200)
   const res = await app.inject({ method: 'GET', url: '/api/v1/tables' })
   t.equal(res.statusCode, 401)
-  t.match(res.headers['www-authenticate'], /^Digest realm="platform-api", qop="auth", algorithm=SHA-256, nonce="[^"]+", opaque="[^"]+"/)
+  const challenges = res.headers['www-authenticate'] as string[]
+  t.equal(challenges.length, 2, 'one challenge per algorithm offered (auth README: the default offer)')
+  t.match(challenges[0], /^Digest realm="platform-api", qop="auth", algorithm=MD5, nonce="[^"]+", opaque="[^"]+", charset=UTF-8$/)
+  t.match(challenges[1], /^Digest realm="platform-api", qop="auth", algorithm=SHA-256, nonce="[^"]+", opaque="[^"]+", charset=UTF-8$/)
   t.equal(res.json().errorCode, 'UNAUTHORIZED')
   const wrong = await digestInject(app, { ...owner, password: '00000000-0000-4000-8000-000000000000' }, { method: 'GET', url: '/api/v1/tables' })
   t.equal(wrong.statusCode, 401)
@@ -52,7 +55,9 @@ t.test('API keys: private key once, only its HA1 stored; roles enforced; access 
   // DESIGN.md "Security defaults": only HA1 hashes of private keys are stored.
   const stored = JSON.stringify(await registry.store.get('apiKeys', key.id))
   t.notMatch(stored, key.privateKey, 'the private key is not stored')
-  t.match(stored, computeHA1('SHA-256', key.publicKey, 'platform-api', key.privateKey), 'its HA1 is')
+  for (const hash of ['MD5', 'SHA-256', 'SHA-512-256'] as const) {
+    t.match(stored, computeHA1(hash, key.publicKey, 'platform-api', key.privateKey), `its ${hash} HA1 is (RFC 7616 §3.4.2: one per hash function)`)
+  }
   const again = await digestInject(app, owner, { method: 'GET', url: `/api/v1/apiKeys/${key.id}` })
   t.notOk('privateKey' in again.json())
   t.notOk('ha1' in again.json())
@@ -84,4 +89,25 @@ t.test('POST with an unknown field is 400 naming it', async (t) => {
   t.equal(res.json().errorCode, 'INVALID_ATTRIBUTE')
   t.same(res.json().parameters, ['/tabletype'])
   t.match(res.json().detail, 'did you mean "tableType"')
+})
+
+t.test('X-HTTP-Method-Override: a POST hashed as POST is routed as PATCH (for Java HttpURLConnection); GET is not an override', async (t) => {
+  const { app } = await build(t)
+  const created = await digestInject(app, owner, { method: 'POST', url: '/api/v1/catalogs', payload: { name: 'overridden', type: 'hive' } })
+  t.equal(created.statusCode, 201)
+  const url = `/api/v1/catalogs/${created.json().id as string}`
+  const patched = await digestInject(app, owner, {
+    method: 'POST',
+    url,
+    headers: { 'x-http-method-override': 'PATCH', 'content-type': 'application/merge-patch+json' },
+    payload: JSON.stringify({ description: 'via override' })
+  })
+  t.equal(patched.statusCode, 200)
+  t.equal(patched.json().description, 'via override')
+  t.equal(patched.json().version, 2)
+  t.match(patched.headers['authentication-info'], /^rspauth="[0-9a-f]+", qop=auth, nc=00000001, cnonce="[^"]+"$/)
+  const refused = await digestInject(app, owner, { method: 'POST', url, headers: { 'x-http-method-override': 'GET' }, payload: {} })
+  t.equal(refused.statusCode, 400)
+  t.equal(refused.json().errorCode, 'INVALID_METHOD_OVERRIDE')
+  t.equal((await digestInject(app, owner, { method: 'POST', url, payload: {} })).statusCode, 405, 'without the header it is a POST: 405 on an entity')
 })

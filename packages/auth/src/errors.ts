@@ -9,6 +9,7 @@
  * |---|---|---|
  * | `UNAUTHORIZED` | 401 | missing, malformed, unknown or wrong HTTP Digest credentials |
  * | `INSUFFICIENT_ROLE` | 403 | none of the principal's roles grants the route's permission |
+ * | `INVALID_METHOD_OVERRIDE` | 400 | a POST's `X-HTTP-Method-Override` names a method it may not become |
  * | `AUTH_INVALID_OPTION` | - | a plugin option or a route's `config.permission` is invalid (startup) |
  * | `INVALID_DIGEST_CHALLENGE` | - | {@link digestAuthorization} cannot answer the challenge (client side) |
  *
@@ -32,6 +33,16 @@ export const InsufficientRoleError = createError<'INSUFFICIENT_ROLE', 403, [stri
   'INSUFFICIENT_ROLE',
   'The API key lacks permission %s',
   403
+)
+
+/**
+ * 400: a `POST` carries `X-HTTP-Method-Override` naming a method it may not become
+ * (see `methodOverride`). Argument: the header's value.
+ */
+export const InvalidMethodOverrideError = createError<'INVALID_METHOD_OVERRIDE', 400, [string]>(
+  'INVALID_METHOD_OVERRIDE',
+  'X-HTTP-Method-Override may turn a POST into PATCH, PUT or DELETE only, not %s',
+  400
 )
 
 /** Startup error (no HTTP status): a plugin option or a route config is invalid. Argument: what is wrong. */
@@ -71,5 +82,13 @@ export function unauthorized (wwwAuthenticate: string | string[]): UnauthorizedE
 export function insufficientRole (permission: string): InsufficientRoleErrorWithParameters {
   const error = new InsufficientRoleError(permission) as InsufficientRoleErrorWithParameters
   error.parameters = [permission]
+  return error
+}
+
+/** Builds the 400 error for a refused `X-HTTP-Method-Override` value, with `parameters: [value]`. */
+export function invalidMethodOverride (value: string): InstanceType<typeof InvalidMethodOverrideError> & { parameters: [string] } {
+  const shown = JSON.stringify(value.slice(0, 32))
+  const error = new InvalidMethodOverrideError(shown) as InstanceType<typeof InvalidMethodOverrideError> & { parameters: [string] }
+  error.parameters = [shown]
   return error
 }

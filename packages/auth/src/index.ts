@@ -15,22 +15,33 @@ import { randomBytes } from 'node:crypto'
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify'
 import fp from 'fastify-plugin'
 import type { AccessListEntry, Principal } from '@platform-api/envelope'
-import { InvalidOptionError, insufficientRole, unauthorized } from './errors.js'
+import { InvalidOptionError, insufficientRole, invalidMethodOverride, unauthorized } from './errors.js'
 import { buildChallenges } from './lib/digest/challenge.js'
 import { createDigestVerifier } from './lib/digest/verify.js'
-import { isDigestAlgorithm } from './lib/ha1.js'
+import { DIGEST_ALGORITHMS, isDigestAlgorithm, type DigestAlgorithm, type DigestHashName } from './lib/ha1.js'
+import { refusedMethodOverride, requestLineMethod } from './lib/method-override.js'
 import { createNonce, deriveOpaque } from './lib/nonce.js'
+import { MemoryNonceCountStore, type NonceCountStore } from './lib/nonce-count-store.js'
 import { DEFAULT_ROLES, hasPermission, permissionSyntaxError } from './lib/roles.js'
 
-export { computeHA1 } from './lib/ha1.js'
+export {
+  computeHA1, computeAllHA1, computeUserhash, DIGEST_ALGORITHMS, DIGEST_HASH_NAMES,
+  type DigestAlgorithm, type DigestHashName
+} from './lib/ha1.js'
 export { digestAuthorization, type DigestAuthorizationOptions } from './lib/digest/client.js'
+export { createDigestVerifier, type DigestOutcome, type DigestRequest, type DigestVerifierOptions } from './lib/digest/verify.js'
 export { DEFAULT_ROLES, hasPermission } from './lib/roles.js'
 export { MemoryKeyStore } from './lib/memory-key-store.js'
+export {
+  MemoryNonceCountStore, type MemoryNonceCountStoreOptions, type NonceCountResult, type NonceCountStore, type NonceInfo
+} from './lib/nonce-count-store.js'
+export { RedisNonceCountStore, type RedisNonceCountStoreOptions, type RedisScriptClient } from './lib/redis-nonce-count-store.js'
+export { methodOverride, type MethodOverrideOptions } from './lib/method-override.js'
+export { createNonce } from './lib/nonce.js'
 export type { AccessListEntry, Principal } from '@platform-api/envelope'
-export { InsufficientRoleError, InvalidChallengeError, InvalidOptionError, UnauthorizedError } from './errors.js'
-
-/** A Digest algorithm this package implements (RFC 7616 §3.3). The `-sess` variants are not supported. */
-export type DigestAlgorithm = 'SHA-256' | 'MD5'
+export {
+  InsufficientRoleError, InvalidChallengeError, InvalidMethodOverrideError, InvalidOptionError, UnauthorizedError
+} from './errors.js'
 
 /** What a {@link KeyStore} returns for an API key. The private key itself is never stored. */
 export interface ApiKeyCredentials {
@@ -41,11 +52,12 @@ export interface ApiKeyCredentials {
   /** Role names, e.g. `['ORG_MEMBER']`; looked up in the plugin's `roles` option. */
   roles: readonly string[]
   /**
-   * HA1 = H(publicKey ":" realm ":" privateKey) per algorithm, lowercase hex
-   * (RFC 7616 §3.4.2); see `computeHA1`. A key without an HA1 for the algorithm the
-   * client uses cannot authenticate with it. The realm must be the plugin's `realm`.
+   * HA1 = H(publicKey ":" realm ":" privateKey) per hash function (`MD5`, `SHA-256`,
+   * `SHA-512-256`), lowercase hex (RFC 7616 §3.4.2); see `computeAllHA1`. A `-sess`
+   * algorithm uses the HA1 of its hash function. A key without the HA1 of the hash
+   * function the client uses cannot authenticate with it. The realm must be the plugin's `realm`.
    */
-  ha1: Partial<Record<DigestAlgorithm, string>>
+  ha1: Partial<Record<DigestHashName, string>>
   /** The key's IP access list, passed through to `request.principal` untouched. */
   accessList?: readonly AccessListEntry[]
 }
@@ -57,6 +69,12 @@ export interface KeyStore {
    * A rejection becomes a 500, not a 401 (a store failure is not a bad credential).
    */
   getByPublicKey(publicKey: string): Promise<ApiKeyCredentials | undefined>
+  /**
+   * Optional; needed for the `userhash` option (RFC 7616 §3.4.4). Resolves the credentials
+   * whose H(publicKey ":" realm) with hash function `hash` equals `userhash` (lowercase
+   * hex), or `undefined`.
+   */
+  getByUserhash?(userhash: string, hash: DigestHashName, realm: string): Promise<ApiKeyCredentials | undefined>
 }
 
 /** Options of the plugin. Checked once at registration; a bad one throws `AUTH_INVALID_OPTION`. */
@@ -71,11 +89,33 @@ export interface AuthOptions {
    */
   realm?: string
   /**
-   * Algorithms offered and accepted; one challenge each, SHA-256 first. MD5 is weak
-   * and only for clients that lack SHA-256: opt in with `['SHA-256', 'MD5']`.
-   * @defaultValue `['SHA-256']`
+   * Algorithms offered and accepted, in the order the challenges are sent (one
+   * `WWW-Authenticate` line each; RFC 7616 §3.3, §3.7). An answer with any other
+   * algorithm is refused, so a client cannot be talked down to a weaker one than offered.
+   * The default lets every client of the measured interop matrix in (see the README,
+   * "Which algorithms, in which order"); `['SHA-256']` is the strict mode.
+   * @defaultValue `DEFAULT_ALGORITHMS`
    */
   algorithms?: DigestAlgorithm[]
+  /**
+   * Replay protection: where the highest `nc` of each nonce is kept (RFC 7616 §5.5).
+   * Instances behind a load balancer must share one (`RedisNonceCountStore`). A store
+   * you pass is yours to close; the default one is closed with the app.
+   * @defaultValue a `MemoryNonceCountStore` per registration
+   */
+  nonceCountStore?: NonceCountStore
+  /**
+   * Send `charset=UTF-8` in challenges (RFC 7616 §3.3, §4): clients hash usernames and
+   * passwords as UTF-8, which the server does anyway.
+   * @defaultValue `true`
+   */
+  charset?: boolean
+  /**
+   * Send `userhash=true` in challenges and accept hashed usernames (RFC 7616 §3.4.4), so
+   * the public key does not travel in the clear. Needs `keyStore.getByUserhash`.
+   * @defaultValue `false`
+   */
+  userhash?: boolean
   /**
    * How long a nonce stays valid, in seconds (> 0). A request with an expired nonce
    * but right credentials gets a 401 with `stale=true`, so the client retries silently.
@@ -113,11 +153,22 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * The default offer, in sending order (RFC 7616 §3.7): `MD5` first, because clients that read
+ * only the first challenge (Python urllib) or speak only MD5 (wget, digest-fetch, needle)
+ * need it, then `SHA-256`, which the clients that answer the last challenge (Python
+ * requests, Java, Apache HttpClient) all speak. Measured figures and the security trade-off:
+ * README, "Which algorithms, in which order". Strict mode: `algorithms: ['SHA-256']`.
+ */
+export const DEFAULT_ALGORITHMS: readonly DigestAlgorithm[] = Object.freeze(['MD5', 'SHA-256'] as const)
+
 /** Defaults of the optional options. */
 const DEFAULTS = {
   realm: 'platform-api',
-  algorithms: ['SHA-256'] as DigestAlgorithm[],
+  algorithms: DEFAULT_ALGORITHMS as DigestAlgorithm[],
   nonceLifetimeSeconds: 300,
+  charset: true,
+  userhash: false,
   roles: DEFAULT_ROLES,
   addHook: true
 }
@@ -137,6 +188,9 @@ interface Settings {
   algorithms: DigestAlgorithm[]
   nonceLifetimeSeconds: number
   nonceSecret: Buffer
+  nonceCountStore: NonceCountStore | undefined
+  charset: boolean
+  userhash: boolean
   roles: Record<string, readonly string[]>
   addHook: boolean
 }
@@ -156,7 +210,7 @@ function isPrintableAscii (value: string): boolean {
 function resolveOptions (options: Partial<AuthOptions> | undefined): Settings {
   const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined))
   const merged: typeof DEFAULTS & Partial<AuthOptions> = { ...DEFAULTS, ...given }
-  const { keyStore, realm, algorithms, nonceLifetimeSeconds, nonceSecret, roles, addHook } = merged
+  const { keyStore, realm, algorithms, nonceLifetimeSeconds, nonceSecret, nonceCountStore, charset, userhash, roles, addHook } = merged
   if (typeof addHook !== 'boolean') throw new InvalidOptionError('addHook must be a boolean')
 
   if (keyStore === null || typeof keyStore !== 'object' || typeof keyStore.getByPublicKey !== 'function') {
@@ -165,13 +219,25 @@ function resolveOptions (options: Partial<AuthOptions> | undefined): Settings {
   if (typeof realm !== 'string' || realm.length === 0 || !isPrintableAscii(realm)) {
     throw new InvalidOptionError('realm must be a non-empty string of printable ASCII characters')
   }
+  const supported = DIGEST_ALGORITHMS.map((a) => JSON.stringify(a)).join(', ')
   if (!Array.isArray(algorithms) || algorithms.length === 0) {
-    throw new InvalidOptionError('algorithms must be a non-empty array of "SHA-256" and/or "MD5"')
+    throw new InvalidOptionError(`algorithms must be a non-empty array of ${supported}`)
   }
   for (const algorithm of algorithms) {
     if (!isDigestAlgorithm(algorithm)) {
-      throw new InvalidOptionError(`unknown algorithm ${JSON.stringify(algorithm)} (supported: "SHA-256", "MD5")`)
+      throw new InvalidOptionError(`unknown algorithm ${JSON.stringify(algorithm)} (supported: ${supported})`)
     }
+  }
+  if (new Set(algorithms).size !== algorithms.length) {
+    throw new InvalidOptionError('algorithms must not name an algorithm twice')
+  }
+  if (nonceCountStore !== undefined && (nonceCountStore === null || typeof nonceCountStore !== 'object' || typeof nonceCountStore.advance !== 'function')) {
+    throw new InvalidOptionError('nonceCountStore must have an advance(nonce, nc, info) method (e.g. MemoryNonceCountStore, RedisNonceCountStore)')
+  }
+  if (typeof charset !== 'boolean') throw new InvalidOptionError('charset must be a boolean')
+  if (typeof userhash !== 'boolean') throw new InvalidOptionError('userhash must be a boolean')
+  if (userhash && typeof keyStore.getByUserhash !== 'function') {
+    throw new InvalidOptionError('userhash: true needs a keyStore with a getByUserhash(userhash, hash, realm) method')
   }
   if (typeof nonceLifetimeSeconds !== 'number' || !Number.isFinite(nonceLifetimeSeconds) || nonceLifetimeSeconds <= 0) {
     throw new InvalidOptionError('nonceLifetimeSeconds must be a finite number greater than 0')
@@ -203,9 +269,12 @@ function resolveOptions (options: Partial<AuthOptions> | undefined): Settings {
   return {
     keyStore,
     realm,
-    algorithms: [...new Set(algorithms)],
+    algorithms: [...algorithms],
     nonceLifetimeSeconds,
     nonceSecret: secret,
+    nonceCountStore,
+    charset,
+    userhash,
     roles,
     addHook
   }
@@ -213,15 +282,20 @@ function resolveOptions (options: Partial<AuthOptions> | undefined): Settings {
 
 const plugin: FastifyPluginAsync<AuthOptions> = async function platformAuthPlugin (fastify, options) {
   const settings = resolveOptions(options)
-  const { realm, algorithms, nonceSecret, roles, addHook } = settings
+  const { realm, algorithms, nonceSecret, roles, charset, userhash, addHook } = settings
   const opaque = deriveOpaque(nonceSecret, realm)
-  const verify = createDigestVerifier({ ...settings, opaque })
+  const ownStore = settings.nonceCountStore === undefined ? new MemoryNonceCountStore() : undefined
+  const nonceCountStore = settings.nonceCountStore ?? ownStore
+  const verify = createDigestVerifier({ ...settings, nonceCountStore, opaque })
+  if (ownStore !== undefined) fastify.addHook('onClose', async () => { ownStore.close() })
 
   fastify.decorateRequest('principal', null)
 
   async function verifyDigest (request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    const refused = refusedMethodOverride(request.raw)
+    if (refused !== undefined) throw invalidMethodOverride(refused)
     const outcome = await verify({
-      method: request.method,
+      method: requestLineMethod(request.raw, request.method),
       url: request.originalUrl,
       authorization: request.headers.authorization
     })
@@ -230,9 +304,10 @@ const plugin: FastifyPluginAsync<AuthOptions> = async function platformAuthPlugi
       request.principal = accessList === undefined
         ? { id, publicKey, roles: keyRoles }
         : { id, publicKey, roles: keyRoles, accessList }
+      reply.header('authentication-info', outcome.authenticationInfo)
       return
     }
-    const challenges = buildChallenges({ realm, algorithms, nonce: createNonce(nonceSecret), opaque, stale: outcome.stale })
+    const challenges = buildChallenges({ realm, algorithms, nonce: createNonce(nonceSecret), opaque, charset, userhash, stale: outcome.stale })
     const value = challenges.length === 1 ? challenges[0] as string : challenges
     reply.header('www-authenticate', value)
     throw unauthorized(value)

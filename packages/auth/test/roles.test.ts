@@ -1,7 +1,7 @@
 // Roles mapped to route permissions, route opt-out, and option validation.
 import t from 'tap'
 import Fastify, { type FastifyRequest } from 'fastify'
-import platformAuth, { DEFAULT_ROLES, hasPermission, MemoryKeyStore, type AuthOptions } from '../src/index.js'
+import platformAuth, { DEFAULT_ALGORITHMS, DEFAULT_ROLES, hasPermission, MemoryKeyStore, type AuthOptions } from '../src/index.js'
 import { buildApp, digestInject, makeKey, MEMBER, NOBODY, OWNER, READER } from './fixtures/helpers.js'
 
 t.test('DEFAULT_ROLES: ORG_OWNER everything, ORG_MEMBER catalog read/write, ORG_READ_ONLY reads', async (t) => {
@@ -147,7 +147,13 @@ t.test('bad options throw AUTH_INVALID_OPTION at startup', async (t) => {
     ['realm with CR LF', { keyStore, realm: 'a\r\nSet-Cookie: x=1' }],
     ['realm not ASCII', { keyStore, realm: 'réalm' }],
     ['unknown algorithm', { keyStore, algorithms: ['SHA-512'] }],
-    ['-sess algorithm', { keyStore, algorithms: ['SHA-256-sess'] }],
+    ['SHA-1 (not an RFC 7616 algorithm)', { keyStore, algorithms: ['SHA-1'] }],
+    ['an algorithm twice', { keyStore, algorithms: ['SHA-256', 'MD5', 'SHA-256'] }],
+    ['nonceCountStore without advance()', { keyStore, nonceCountStore: { check: () => true } }],
+    ['nonceCountStore null', { keyStore, nonceCountStore: null }],
+    ['charset not a boolean', { keyStore, charset: 'UTF-8' }],
+    ['userhash not a boolean', { keyStore, userhash: 'true' }],
+    ['userhash without keyStore.getByUserhash', { keyStore: { getByPublicKey: async () => undefined }, userhash: true }],
     ['lowercase algorithm', { keyStore, algorithms: ['sha-256'] }],
     ['no algorithms', { keyStore, algorithms: [] }],
     ['algorithms not an array', { keyStore, algorithms: 'SHA-256' }],
@@ -179,10 +185,12 @@ t.test('bad options throw AUTH_INVALID_OPTION at startup', async (t) => {
 
   const defaults = Fastify()
   t.teardown(() => defaults.close())
-  defaults.register(platformAuth, { keyStore, realm: undefined, algorithms: undefined, nonceLifetimeSeconds: undefined, roles: undefined })
+  defaults.register(platformAuth, { keyStore, realm: undefined, algorithms: undefined, nonceLifetimeSeconds: undefined, roles: undefined, nonceCountStore: undefined, charset: undefined, userhash: undefined })
   defaults.get('/x', async () => 'ok')
   const res = await defaults.inject({ method: 'GET', url: '/x' })
-  t.match(res.headers['www-authenticate'], /^Digest realm="platform-api", qop="auth", algorithm=SHA-256, /, 'an option given as undefined takes its default')
+  const challenges = res.headers['www-authenticate'] as string[]
+  t.same(challenges.map((c) => /algorithm=([^,]+)/.exec(c)?.[1]), DEFAULT_ALGORITHMS, 'an option given as undefined takes its default')
+  t.match(challenges[0], /^Digest realm="platform-api", qop="auth", algorithm=MD5, nonce="[^"]+", opaque="[^"]+", charset=UTF-8$/)
 })
 
 t.test('an invalid config.permission throws AUTH_INVALID_OPTION at route registration', async (t) => {

@@ -33,8 +33,10 @@ async function build (t: { teardown: (fn: () => unknown) => void }) {
 }
 
 async function call (app: Awaited<ReturnType<typeof build>>, method: 'GET' | 'POST', url: string, remoteAddress: string, payload?: object) {
-  const challenge = (await app.inject({ method: 'GET', url, remoteAddress })).headers['www-authenticate'] as string
-  const authorization = digestAuthorization({ challenge, username: 'alice123', password: 'her-private-key', method, uri: url })
+  const header = (await app.inject({ method: 'GET', url, remoteAddress })).headers['www-authenticate']
+  const challenge = Array.isArray(header) ? header.join(', ') : String(header)
+  // The key holds a SHA-256 HA1 only, so answer the SHA-256 challenge (the default offer is MD5, SHA-256).
+  const authorization = digestAuthorization({ challenge, username: 'alice123', password: 'her-private-key', method, uri: url, algorithm: 'SHA-256' })
   return await app.inject({ method, url, remoteAddress, headers: { authorization }, ...(payload !== undefined ? { payload } : {}) })
 }
 

@@ -7,7 +7,8 @@
  * - `mac`: HMAC-SHA-256(secret, issuedAt | random), 32 bytes.
  *
  * Any instance holding the same secret can check a nonce without shared state; the
- * nonce carries its own age. Replay protection (tracking `nc` per nonce) is not done here.
+ * nonce carries its own age. Replay protection (tracking `nc` per nonce) is the
+ * `NonceCountStore`'s job.
  *
  * @module
  */
@@ -52,6 +53,27 @@ export function createNonce (secret: Buffer, nowMs: number = Date.now()): string
 }
 
 /**
+ * Checks that a nonce was made with `secret` and reads its issue time.
+ *
+ * @param nonce - the `nonce` parameter as received.
+ * @returns the issue time in milliseconds since the epoch, or `undefined` when the nonce
+ *   is not ours, altered or malformed.
+ */
+export function readNonce (nonce: string, secret: Buffer): number | undefined {
+  if (nonce.length !== NONCE_CHARS) return undefined
+  for (let i = 0; i < nonce.length; i++) {
+    if (!isBase64urlChar(nonce.charCodeAt(i))) return undefined
+  }
+  const bytes = Buffer.from(nonce, 'base64url')
+  // Reject non-canonical spellings of the same bytes, so one nonce has one text.
+  if (bytes.length !== NONCE_BYTES || bytes.toString('base64url') !== nonce) return undefined
+  const payload = bytes.subarray(0, TIME_BYTES + RANDOM_BYTES)
+  const expected = mac(secret, payload)
+  if (!timingSafeEqual(expected, bytes.subarray(TIME_BYTES + RANDOM_BYTES))) return undefined
+  return Number(payload.readBigUInt64BE(0))
+}
+
+/**
  * Checks a nonce sent back by a client.
  *
  * @param nonce - the `nonce` parameter as received.
@@ -63,17 +85,13 @@ export function createNonce (secret: Buffer, nowMs: number = Date.now()): string
  *   more than {@link NONCE_CLOCK_SKEW_MS} in the future).
  */
 export function checkNonce (nonce: string, secret: Buffer, lifetimeSeconds: number, nowMs: number = Date.now()): NonceState {
-  if (nonce.length !== NONCE_CHARS) return 'invalid'
-  for (let i = 0; i < nonce.length; i++) {
-    if (!isBase64urlChar(nonce.charCodeAt(i))) return 'invalid'
-  }
-  const bytes = Buffer.from(nonce, 'base64url')
-  // Reject non-canonical spellings of the same bytes, so one nonce has one text.
-  if (bytes.length !== NONCE_BYTES || bytes.toString('base64url') !== nonce) return 'invalid'
-  const payload = bytes.subarray(0, TIME_BYTES + RANDOM_BYTES)
-  const expected = mac(secret, payload)
-  if (!timingSafeEqual(expected, bytes.subarray(TIME_BYTES + RANDOM_BYTES))) return 'invalid'
-  const issuedAtMs = Number(payload.readBigUInt64BE(0))
+  const issuedAtMs = readNonce(nonce, secret)
+  if (issuedAtMs === undefined) return 'invalid'
+  return nonceAge(issuedAtMs, lifetimeSeconds, nowMs)
+}
+
+/** The state of an authentic nonce issued at `issuedAtMs` (see {@link checkNonce}). */
+export function nonceAge (issuedAtMs: number, lifetimeSeconds: number, nowMs: number = Date.now()): NonceState {
   const ageMs = nowMs - issuedAtMs
   if (ageMs < -NONCE_CLOCK_SKEW_MS) return 'invalid'
   return ageMs <= lifetimeSeconds * 1000 ? 'valid' : 'stale'

@@ -1,13 +1,16 @@
 /**
- * Checks an `Authorization: Digest …` header (RFC 7616 §3.4).
+ * Checks an `Authorization: Digest …` header (RFC 7616 §3.4) and builds the
+ * `Authentication-Info` answer (§3.5).
  *
  * @module
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto'
-import type { ApiKeyCredentials, DigestAlgorithm, KeyStore } from '../../index.js'
-import { DIGEST_HEX_LENGTH, digestResponse, isDigestAlgorithm } from '../ha1.js'
-import { checkNonce } from '../nonce.js'
-import { parseCredentials } from './parse.js'
+import type { ApiKeyCredentials, KeyStore } from '../../index.js'
+import { algorithmInfo, digestResponse, digestRspauth, computeUserhash, sessionHA1, type DigestAlgorithm, type DigestHashName } from '../ha1.js'
+import { createNonce, nonceAge, readNonce } from '../nonce.js'
+import type { NonceCountStore, NonceCountResult } from '../nonce-count-store.js'
+import { decodeExtValue } from './ext-value.js'
+import { parseCredentials, quote } from './parse.js'
 
 /** Longest `Authorization` value examined, in bytes; longer ones are refused unread. */
 export const MAX_AUTHORIZATION_BYTES = 4096
@@ -19,21 +22,36 @@ const MAX_CNONCE_CHARS = 256
 export interface DigestVerifierOptions {
   /** The protection space; the client's `realm` must equal it. */
   realm: string
-  /** Algorithms accepted in `algorithm` (absent `algorithm` means MD5, RFC 7616 §3.4). */
+  /** Algorithms accepted in `algorithm` (absent `algorithm` means MD5, RFC 7616 §3.4); any other is refused. */
   algorithms: readonly DigestAlgorithm[]
   /** Where API keys are looked up by public key (= Digest `username`). */
   keyStore: KeyStore
-  /** HMAC key of the nonces. */
+  /** HMAC key of the nonces (at least 32 bytes). */
   nonceSecret: Buffer
   /** Maximum nonce age in seconds. */
   nonceLifetimeSeconds: number
   /** The opaque value of our challenges; when the client sends `opaque`, it must equal this. */
   opaque: string
+  /**
+   * Replay protection: the highest `nc` per nonce. Without it (benchmarks only) a captured
+   * header can be replayed for the nonce's lifetime.
+   */
+  nonceCountStore?: NonceCountStore
+  /** Accept `userhash=true` (needs `keyStore.getByUserhash`). Default false. */
+  userhash?: boolean
+  /**
+   * Seconds before a nonce's end from which `Authentication-Info` carries a `nextnonce`
+   * (RFC 7616 §3.5). Default: a fifth of the lifetime.
+   */
+  nextnonceWithinSeconds?: number
 }
 
 /** The request fields the check reads. */
 export interface DigestRequest {
-  /** HTTP method, e.g. `GET` (the `method` of HA2). */
+  /**
+   * The method the client hashed: the one on the request line (`POST` for a request
+   * whose method `X-HTTP-Method-Override` changed), the `method` of HA2.
+   */
   method: string
   /** The request-target exactly as received, e.g. `/x?a=1`; the client's `uri` must equal it. */
   url: string
@@ -44,13 +62,22 @@ export interface DigestRequest {
 /**
  * Outcome of a check. `ok: false` never says why (every failure must look the same
  * to the client), except `stale`: the nonce was ours and the response right, but the
- * nonce has expired, so the client may retry with a new nonce (RFC 7616 §3.3).
+ * nonce has expired (or the replay state no longer knows it), so the client may retry
+ * with a new nonce without asking its user again (RFC 7616 §3.3).
  */
 export type DigestOutcome =
-  | { ok: true, credentials: ApiKeyCredentials }
+  | {
+    ok: true
+    credentials: ApiKeyCredentials
+    /** The `Authentication-Info` value to send (RFC 7616 §3.5). */
+    authenticationInfo: string
+    /** The algorithm the client used. */
+    algorithm: DigestAlgorithm
+  }
   | { ok: false, stale: boolean }
 
 const FAILED: DigestOutcome = Object.freeze({ ok: false, stale: false })
+const STALE: DigestOutcome = Object.freeze({ ok: false, stale: true })
 
 function isHex (value: string, length: number): boolean {
   if (value.length !== length) return false
@@ -64,26 +91,34 @@ function isHex (value: string, length: number): boolean {
 /**
  * Creates the check for one plugin registration.
  *
- * Rules (RFC 7616 §3.4): scheme `Digest`; `username`, `realm` (equal to ours), `nonce`
- * (ours, unexpired), `uri` (equal to the request-target), `response`, `qop=auth`, `nc`
- * (8 hex digits) and `cnonce` are required; `algorithm` must be an enabled one, and
- * when absent means MD5; `opaque`, when sent, must be ours. Not supported, so refused:
- * `userhash=true`, `username*`, the `-sess` algorithms, `qop=auth-int`.
+ * Rules (RFC 7616 §3.4): scheme `Digest`; `username` (or `username*`, RFC 8187, never
+ * both), `realm` (equal to ours), `nonce` (ours, unexpired), `uri` (equal to the
+ * request-target), `response`, `qop=auth`, `nc` (8 hex digits) and `cnonce` are
+ * required; `algorithm` must be an offered one, and when absent means MD5; `opaque`,
+ * when sent, must be ours; `userhash=true` only when enabled (then `username` is
+ * H(publicKey ":" realm), §3.4.4). `qop=auth-int` is refused.
  *
- * The key is looked up with `keyStore.getByPublicKey(username)` and the response
- * computed from its `ha1[algorithm]` (the returned `publicKey` must equal `username`);
- * an unknown key or a missing or malformed HA1 still costs one
- * hash computation and compare, so timing does not tell them apart.
+ * The key is looked up with `keyStore.getByPublicKey(username)` (or `getByUserhash`) and
+ * the response computed from its `ha1[hash function]` (a `-sess` algorithm derives the
+ * session HA1 from it, §3.4.2). An unknown key or a missing HA1 still costs the same hash
+ * computations and compare, so timing does not tell them apart.
  *
- * @returns an async function; it rejects only when the key store does.
+ * Then replay protection: `nc` must be above every `nc` accepted before with this nonce
+ * (`nonceCountStore.advance`), checked only once the response is proven right.
+ *
+ * @returns an async function; it rejects only when the key store or the nonce count store does.
  */
 export function createDigestVerifier (options: DigestVerifierOptions): (request: DigestRequest) => Promise<DigestOutcome> {
-  const { realm, algorithms, keyStore, nonceSecret, nonceLifetimeSeconds, opaque } = options
-  const enabled = new Set<DigestAlgorithm>(algorithms)
+  const { realm, algorithms, keyStore, nonceSecret, nonceLifetimeSeconds, opaque, nonceCountStore } = options
+  const userhashEnabled = options.userhash === true && typeof keyStore.getByUserhash === 'function'
+  const lifetimeMs = nonceLifetimeSeconds * 1000
+  const nextnonceWithinMs = (options.nextnonceWithinSeconds ?? nonceLifetimeSeconds / 5) * 1000
+  const enabled = new Set<string>(algorithms)
   // Used when the key is unknown, so the failure takes as long as a wrong key.
-  const dummyHA1: Record<DigestAlgorithm, string> = {
+  const dummyHA1: Record<DigestHashName, string> = {
+    MD5: randomBytes(16).toString('hex'),
     'SHA-256': randomBytes(32).toString('hex'),
-    MD5: randomBytes(16).toString('hex')
+    'SHA-512-256': randomBytes(32).toString('hex')
   }
 
   return async function verifyDigest (request: DigestRequest): Promise<DigestOutcome> {
@@ -93,33 +128,72 @@ export function createDigestVerifier (options: DigestVerifierOptions): (request:
     if (credentials === undefined || credentials.scheme.toLowerCase() !== 'digest') return FAILED
     const p = credentials.params
 
-    const { username, nonce, uri, response, nc, cnonce } = p
-    if (username === undefined || username.length === 0 || p['username*'] !== undefined) return FAILED
-    if (p.userhash !== undefined && p.userhash.toLowerCase() !== 'false') return FAILED
+    const { nonce, uri, response, nc, cnonce } = p
+    let userhash = false
+    if (p.userhash !== undefined) {
+      const value = p.userhash.toLowerCase()
+      if (value === 'true') userhash = true
+      else if (value !== 'false') return FAILED
+    }
+    if (userhash && !userhashEnabled) return FAILED
+    let username = p.username
+    const extUsername = p['username*']
+    if (extUsername !== undefined) {
+      // RFC 7616 §3.4: username* only when username is absent, and never with userhash.
+      if (username !== undefined || userhash) return FAILED
+      username = decodeExtValue(extUsername)
+    }
+    if (username === undefined || username.length === 0) return FAILED
     if (p.realm !== realm) return FAILED
     if (uri !== request.url) return FAILED
     if (p.qop !== 'auth') return FAILED
     if (nc === undefined || !isHex(nc, 8)) return FAILED
+    // nc=00000000 is below the RFC's count (which starts at 1), but Ruby's net-http-digest-auth
+    // sends it first; it is accepted once per nonce like any other value, so it cannot replay.
+    const ncValue = Number.parseInt(nc, 16)
     if (cnonce === undefined || cnonce.length === 0 || cnonce.length > MAX_CNONCE_CHARS) return FAILED
     if (nonce === undefined || response === undefined) return FAILED
 
-    const algorithm = (p.algorithm ?? 'MD5').toUpperCase()
-    if (!isDigestAlgorithm(algorithm) || !enabled.has(algorithm)) return FAILED
-    if (!isHex(response, DIGEST_HEX_LENGTH[algorithm])) return FAILED
+    const info = algorithmInfo(p.algorithm ?? 'MD5')
+    if (info === undefined || !enabled.has(info.name)) return FAILED
+    if (!isHex(response, info.hexLength)) return FAILED
     if (p.opaque !== undefined && p.opaque !== opaque) return FAILED
 
-    const nonceState = checkNonce(nonce, nonceSecret, nonceLifetimeSeconds)
+    const issuedAtMs = readNonce(nonce, nonceSecret)
+    if (issuedAtMs === undefined) return FAILED
+    const nowMs = Date.now()
+    const nonceState = nonceAge(issuedAtMs, nonceLifetimeSeconds, nowMs)
     if (nonceState === 'invalid') return FAILED
 
-    const key = await keyStore.getByPublicKey(username)
-    const storedHA1 = key?.ha1?.[algorithm]
-    const known = key !== undefined && key.publicKey === username &&
-      typeof storedHA1 === 'string' && isHex(storedHA1, DIGEST_HEX_LENGTH[algorithm])
-    const ha1 = known ? storedHA1.toLowerCase() : dummyHA1[algorithm]
-    const expected = digestResponse(algorithm, ha1, { nonce, nc, cnonce, method: request.method, uri })
+    let key: ApiKeyCredentials | undefined
+    let known: boolean
+    if (userhash) {
+      const hashedName = username.toLowerCase()
+      key = isHex(hashedName, info.hexLength) ? await keyStore.getByUserhash?.(hashedName, info.hash, realm) : undefined
+      known = key !== undefined && computeUserhash(info.hash, key.publicKey, realm) === hashedName
+    } else {
+      key = await keyStore.getByPublicKey(username)
+      known = key !== undefined && key.publicKey === username
+    }
+    const storedHA1 = key?.ha1?.[info.hash]
+    known = known && typeof storedHA1 === 'string' && isHex(storedHA1, info.hexLength)
+    const baseHA1 = known ? (storedHA1 as string).toLowerCase() : dummyHA1[info.hash]
+    const ha1 = info.session ? sessionHA1(info.name, baseHA1, nonce, cnonce) : baseHA1
+    const expected = digestResponse(info.name, ha1, { nonce, nc, cnonce, method: request.method, uri })
     const matches = timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(response, 'hex'))
-    if (!matches || !known) return FAILED
-    if (nonceState === 'stale') return { ok: false, stale: true }
-    return { ok: true, credentials: key }
+    if (!matches || !known || key === undefined) return FAILED
+    if (nonceState === 'stale') return STALE
+
+    const expiresAtMs = issuedAtMs + lifetimeMs
+    if (nonceCountStore !== undefined) {
+      let result: NonceCountResult | Promise<NonceCountResult> = nonceCountStore.advance(nonce, ncValue, { issuedAtMs, expiresAtMs })
+      if (typeof result !== 'string') result = await result
+      if (result === 'replayed') return FAILED
+      if (result === 'forgotten') return STALE
+    }
+
+    let authenticationInfo = `rspauth="${digestRspauth(info.name, ha1, { nonce, nc, cnonce, uri })}", qop=auth, nc=${nc}, cnonce=${quote(cnonce)}`
+    if (expiresAtMs - nowMs <= nextnonceWithinMs) authenticationInfo += `, nextnonce="${createNonce(nonceSecret, nowMs)}"`
+    return { ok: true, credentials: key, authenticationInfo, algorithm: info.name }
   }
 }
