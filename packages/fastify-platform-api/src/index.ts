@@ -17,8 +17,9 @@ import platformResources, { type DeleteMissingPolicy, type PathScheme, type PutP
 export { platformAccessList, platformAuth, platformEnvelope, platformPagination, platformResources }
 export * from '@platform-api/resources'
 export {
-  computeHA1, digestAuthorization, hasPermission, DEFAULT_ROLES, MemoryKeyStore,
-  type ApiKeyCredentials, type AuthOptions, type DigestAlgorithm, type KeyStore, type Principal
+  computeHA1, computeAllHA1, digestAuthorization, hasPermission, methodOverride, DEFAULT_ROLES, DEFAULT_ALGORITHMS,
+  MemoryKeyStore, MemoryNonceCountStore, RedisNonceCountStore,
+  type ApiKeyCredentials, type AuthOptions, type DigestAlgorithm, type KeyStore, type NonceCountStore, type Principal
 } from '@platform-api/auth'
 export { compileAccessList, parseAccessListEntry, type AccessListOptions } from '@platform-api/access-list'
 export { createValidatorCompiler, withParameters, withHeaders, type EnvelopeOptions, type ErrorBody } from '@platform-api/envelope'
