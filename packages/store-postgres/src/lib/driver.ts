@@ -1,0 +1,125 @@
+/**
+ * The two drivers behind `PostgresStore`, reduced to what the store needs: run a
+ * parameterised statement, run a function in one transaction, hold one session (for the
+ * migration lock), close.
+ */
+import type { Pool, PoolClient } from 'pg'
+import type { PGlite, Transaction } from '@electric-sql/pglite'
+
+/** Rows of one statement and how many rows it changed. */
+export interface QueryResult<R> { rows: R[], rowCount: number }
+
+/** Something that runs one parameterised statement (`$1`, `$2`, ...). */
+export interface Queryable {
+  query<R = Record<string, unknown>> (sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+}
+
+/** A database reached through a pool (pg) or one embedded connection (PGlite). */
+export interface Driver extends Queryable {
+  /** `pg` or `pglite`. */
+  readonly kind: 'pg' | 'pglite'
+  /** `BEGIN`; `fn`; `COMMIT` (or `ROLLBACK` when `fn` throws, then rethrow). */
+  transaction<R> (fn: (q: Queryable) => Promise<R>): Promise<R>
+  /** Run `fn` on one connection held for its whole run (session-level advisory locks). */
+  session<R> (fn: (q: Queryable) => Promise<R>): Promise<R>
+  close (): Promise<void>
+}
+
+/** True for errors after which a pooled connection must not be reused. */
+function brokenConnection (err: unknown): boolean {
+  const code = (err as { code?: unknown }).code
+  if (typeof code === 'string' && /^(08|57P0|53|58)/.test(code)) return true
+  const message = String((err as { message?: unknown }).message ?? '')
+  return /Connection terminated|Query read timeout|not queryable|ECONNRESET|EPIPE/.test(message)
+}
+
+/** A `pg` Pool. */
+export class PgDriver implements Driver {
+  readonly kind = 'pg'
+  readonly #pool: Pool
+  constructor (pool: Pool) { this.#pool = pool }
+
+  async query<R> (sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    const r = await this.#pool.query(sql, params as unknown[])
+    return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
+  }
+
+  async #withClient<R> (fn: (client: PoolClient) => Promise<R>): Promise<R> {
+    const client = await this.#pool.connect()
+    let broken: Error | undefined
+    try {
+      return await fn(client)
+    } catch (err) {
+      if (brokenConnection(err)) broken = err as Error
+      throw err
+    } finally {
+      client.release(broken ?? false)
+    }
+  }
+
+  async transaction<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
+    return await this.#withClient(async (client) => {
+      const q: Queryable = {
+        query: async <T>(sql: string, params: readonly unknown[] = []) => {
+          const r = await client.query(sql, params as unknown[])
+          return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 }
+        }
+      }
+      await client.query('BEGIN')
+      let result: R
+      try {
+        result = await fn(q)
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined)
+        throw err
+      }
+      await client.query('COMMIT')
+      return result
+    })
+  }
+
+  async session<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
+    return await this.#withClient(async (client) => await fn({
+      query: async <T>(sql: string, params: readonly unknown[] = []) => {
+        const r = await client.query(sql, params as unknown[])
+        return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 }
+      }
+    }))
+  }
+
+  async close (): Promise<void> { await this.#pool.end() }
+}
+
+function pgliteQueryable (db: PGlite | Transaction): Queryable {
+  return {
+    query: async <T>(sql: string, params: readonly unknown[] = []) => {
+      const r = await db.query<T>(sql, params as unknown[])
+      return { rows: r.rows, rowCount: r.affectedRows ?? 0 }
+    }
+  }
+}
+
+/** One embedded PGlite database; it runs one statement at a time and queues the rest. */
+export class PgliteDriver implements Driver {
+  readonly kind = 'pglite'
+  readonly #db: PGlite
+  readonly #q: Queryable
+  readonly #owned: boolean
+  /** @param owned close `db` in `close()` (false for a database the caller gave). */
+  constructor (db: PGlite, owned: boolean) { this.#db = db; this.#q = pgliteQueryable(db); this.#owned = owned }
+
+  async query<R> (sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    return await this.#q.query<R>(sql, params)
+  }
+
+  async transaction<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
+    return await this.#db.transaction(async (tx) => await fn(pgliteQueryable(tx)))
+  }
+
+  async session<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
+    // One connection only: the session is the database itself.
+    return await fn(this.#q)
+  }
+
+  async close (): Promise<void> { if (this.#owned && !this.#db.closed) await this.#db.close() }
+}
