@@ -23,6 +23,10 @@ export interface BuildServerOptions {
   envelope?: EnvelopeOptions
   /** Seed the catalog and integrations when the store has no catalog. Default true. */
   seed?: boolean
+  /** HMAC key of Digest nonces (auth `nonceSecret`), at least 32 bytes. Default: random per process. */
+  nonceSecret?: string
+  /** HMAC key of list cursors (pagination `cursorSecret`), at least 16 bytes. Default: random per process. */
+  cursorSecret?: string
 }
 
 /** Request bodies are bounded (API-CONTRACT.md: over 1 MiB is 413). */
@@ -44,7 +48,8 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   const registry = new ResourceRegistry(store, RESOURCES)
   await app.register(fastifyPlatformApi, {
     envelope: options.envelope ?? {},
-    auth: { keyStore: new ResourceKeyStore(store), realm: REALM },
+    auth: { keyStore: new ResourceKeyStore(store), realm: REALM, ...(options.nonceSecret !== undefined ? { nonceSecret: options.nonceSecret } : {}) },
+    ...(options.cursorSecret !== undefined ? { pagination: { cursorSecret: options.cursorSecret } } : {}),
     versions: [{ prefix: '/api/v1', registry }]
   })
   app.get('/health', { config: { auth: false, accessList: false } }, async () => ({ status: 'ok' }))

@@ -47,12 +47,17 @@ export class PgDriver implements Driver {
   async #withClient<R> (fn: (client: PoolClient) => Promise<R>): Promise<R> {
     const client = await this.#pool.connect()
     let broken: Error | undefined
+    // A checked-out connection that dies between two statements emits 'error'; the pool
+    // listens only on idle ones, and an unheard 'error' would end the process.
+    const onError = (err: Error): void => { broken = err }
+    client.on('error', onError)
     try {
       return await fn(client)
     } catch (err) {
       if (brokenConnection(err)) broken = err as Error
       throw err
     } finally {
+      client.off('error', onError)
       client.release(broken ?? false)
     }
   }
