@@ -65,7 +65,7 @@ async function lockDataDir (dataDir: string): Promise<() => Promise<void>> {
  */
 export async function openStore (config: Pick<ServerConfig, 'databaseUrl' | 'databaseSchema' | 'dataDir'>): Promise<PostgresStore> {
   if (config.databaseUrl !== undefined) {
-    return await openPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, applicationName: 'platform-server' })
+    return await openPostgresStore({ connectionString: config.databaseUrl, schema: config.databaseSchema, applicationName: `platform-server/${config.databaseSchema}` })
   }
   const unlock = await lockDataDir(config.dataDir)
   let store: PostgresStore
