@@ -49,6 +49,8 @@ export interface PostgresStoreOptions {
   retryAfterSeconds?: number
   /** `application_name` of the pool's connections (pg only). Default `platform-api`. */
   applicationName?: string
+  /** Named prepared statements, parsed once per connection (pg only). Turn off behind a transaction-mode pooler that does not keep them (older PgBouncer). Default true. */
+  preparedStatements?: boolean
 }
 
 const DEFAULTS = {
@@ -59,7 +61,8 @@ const DEFAULTS = {
   idleTimeoutMs: 10000,
   serializationRetries: 3,
   retryAfterSeconds: 1,
-  applicationName: 'platform-api'
+  applicationName: 'platform-api',
+  preparedStatements: true
 }
 
 type Settings = typeof DEFAULTS & Pick<PostgresStoreOptions, 'connectionString' | 'dataDir' | 'pglite'>
@@ -88,6 +91,7 @@ export function resolveOptions (options: PostgresStoreOptions): Settings {
   integer('idleTimeoutMs', s.idleTimeoutMs, 1)
   integer('serializationRetries', s.serializationRetries, 0)
   integer('retryAfterSeconds', s.retryAfterSeconds, 0)
+  if (typeof s.preparedStatements !== 'boolean') throw new InvalidOptionError('preparedStatements must be a boolean')
   if (typeof s.applicationName !== 'string' || s.applicationName.length > 63) throw new InvalidOptionError('applicationName must be a string of at most 63 characters')
   return s
 }
@@ -107,7 +111,7 @@ async function openDriver (s: Settings): Promise<Driver> {
     // An idle connection that dies (server restart, pg_terminate_backend) is dropped from the
     // pool; without a listener the 'error' event would end the process.
     pool.on('error', () => undefined)
-    return new PgDriver(pool)
+    return new PgDriver(pool, s.preparedStatements)
   }
   if (s.pglite !== undefined) return new PgliteDriver(s.pglite, false)
   const { PGlite } = await import('@electric-sql/pglite')

@@ -12,4 +12,9 @@ if (unavailable !== undefined) {
     const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema })
     return { store, cleanup: async () => { await store.close(); await dropSchema(schema) } }
   })
+  storeConformance(t, 'PostgreSQL without prepared statements', async () => {
+    const schema = uniqueSchema()
+    const store = await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, preparedStatements: false })
+    return { store, cleanup: async () => { await store.close(); await dropSchema(schema) } }
+  })
 }

@@ -20,7 +20,8 @@ t.test('options are checked at construction: STORE_POSTGRES_INVALID_OPTION namin
     [{ dataDir: '/tmp/x', statementTimeoutMs: 1.5 }, /statementTimeoutMs must be an integer/],
     [{ dataDir: '/tmp/x', serializationRetries: -1 }, /serializationRetries must be an integer >= 0/],
     [{ dataDir: '/tmp/x', retryAfterSeconds: '1' }, /retryAfterSeconds/],
-    [{ pglite: {} }, /pglite must be a PGlite instance/]
+    [{ pglite: {} }, /pglite must be a PGlite instance/],
+    [{ connectionString: 'postgres://x/y', preparedStatements: 'yes' }, /preparedStatements must be a boolean/]
   ]
   for (const [options, message] of bad) {
     t.throws(() => resolveOptions(options), { code: 'STORE_POSTGRES_INVALID_OPTION', message }, JSON.stringify(options))

@@ -3,7 +3,8 @@
  * parameterised statement, run a function in one transaction, hold one session (for the
  * migration lock), close.
  */
-import type { Pool, PoolClient } from 'pg'
+import { createHash } from 'node:crypto'
+import type { Pool, PoolClient, QueryConfig } from 'pg'
 import type { PGlite, Transaction } from '@electric-sql/pglite'
 
 /** Rows of one statement and how many rows it changed. */
@@ -33,14 +34,32 @@ function brokenConnection (err: unknown): boolean {
   return /Connection terminated|Query read timeout|not queryable|ECONNRESET|EPIPE/.test(message)
 }
 
+const names = new Map<string, string>()
+
+/**
+ * The statement as a named (prepared) statement: each connection parses and plans it once.
+ * The store's statement texts are a small fixed set (input only ever travels as parameters).
+ */
+function prepared (text: string, params: readonly unknown[], prepare: boolean): QueryConfig {
+  if (!prepare) return { text, values: params as unknown[] }
+  let name = names.get(text)
+  if (name === undefined) {
+    name = `pa_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
+    if (names.size < 1000) names.set(text, name)
+  }
+  return { name, text, values: params as unknown[] }
+}
+
 /** A `pg` Pool. */
 export class PgDriver implements Driver {
   readonly kind = 'pg'
   readonly #pool: Pool
-  constructor (pool: Pool) { this.#pool = pool }
+  readonly #prepare: boolean
+  /** @param prepare use named prepared statements (off behind a transaction-mode connection pooler). */
+  constructor (pool: Pool, prepare = true) { this.#pool = pool; this.#prepare = prepare }
 
   async query<R> (sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    const r = await this.#pool.query(sql, params as unknown[])
+    const r = await this.#pool.query(prepared(sql, params, this.#prepare))
     return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
   }
 
@@ -66,7 +85,7 @@ export class PgDriver implements Driver {
     return await this.#withClient(async (client) => {
       const q: Queryable = {
         query: async <T>(sql: string, params: readonly unknown[] = []) => {
-          const r = await client.query(sql, params as unknown[])
+          const r = await client.query(prepared(sql, params, this.#prepare))
           return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 }
         }
       }
