@@ -9,7 +9,7 @@
 //    row 900,000 against the first page; the ratio should be at most 1.5. The page mode
 //    (OFFSET 900,000) is shown beside it for comparison.
 //
-// Environment: BENCH_SECONDS (per measurement, default 3), BENCH_CONCURRENCY (default 16),
+// Environment: BENCH_PARTS (default throughput,deep), BENCH_SECONDS (per measurement, default 3), BENCH_CONCURRENCY (default 16),
 // BENCH_ROWS (deep-page rows, default 1000000), TEST_DATABASE_URL (default
 // postgres://postgres@127.0.0.1:5432/test). Tables go to a schema pa_test_<random>, dropped at the end.
 import { randomBytes, randomUUID } from 'node:crypto'
@@ -24,6 +24,7 @@ import { buildServer } from '../examples/platform-server/dist/server.js'
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
+const PARTS = (process.env.BENCH_PARTS ?? 'throughput,deep').split(',')
 const URL_ = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
 const OWNER = { publicKey: 'benchowner', privateKey: '0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b' }
 
@@ -121,6 +122,15 @@ async function deepPage () {
   const pageFirst = await timed(async () => { await c.query(sql('', []), ['rows']) })
   const pageDeep = await timed(async () => { await c.query(sql('AND fully_qualified_name > $2'), ['rows', key]) })
   const count = await timed(async () => { await c.query(`SELECT count(*)::int FROM "${s}".pa_entities WHERE collection = $1`, ['rows']) }, 5)
+  const plan = async (extra, params) => {
+    const { rows } = await c.query(`EXPLAIN (FORMAT JSON) ${sql(extra)}`, params)
+    const walk = (n) => [`${n['Node Type']}${n['Index Name'] ? ` on ${n['Index Name']}` : ''}`, ...(n.Plans ?? []).flatMap(walk)]
+    return walk(rows[0]['QUERY PLAN'][0].Plan).join(' > ')
+  }
+  console.log(`  plan of the first page: ${await plan('', ['rows'])}`)
+  console.log(`  plan of the deep page:  ${await plan('AND fully_qualified_name > $2', ['rows', key])}`)
+  const { rows: [exists] } = await c.query(`EXPLAIN (FORMAT JSON) SELECT EXISTS (SELECT 1 FROM "${s}".pa_entities WHERE collection = $1 AND fully_qualified_name < $2) AS e`, ['rows', 'row0000001'])
+  console.log(`  plan of hasBefore on the first page: ${JSON.stringify(exists['QUERY PLAN'][0].Plan.Plans?.map((p) => `${p['Node Type']} ${p['Index Name'] ?? ''}`))}`)
   await c.end()
   await store.close()
   return { loadSeconds, first, deep, offset, pageFirst, pageDeep, count }
@@ -136,7 +146,7 @@ const results = {}
 try {
   const kinds = [['MemoryStore', async () => new MemoryStore()], ['PGlite', async () => await openPostgresStore({ dataDir: join(dir, `pg${Object.keys(results).length}`) })]]
   if (hasPg) kinds.push(['PostgreSQL', async () => await openPostgresStore({ connectionString: URL_, schema: schema(), maxConnections: CONCURRENCY })])
-  for (const [name, open] of kinds) {
+  for (const [name, open] of PARTS.includes('throughput') ? kinds : []) {
     const s1 = await open()
     const store = await storeLayer(s1)
     await s1.close?.()
@@ -147,12 +157,12 @@ try {
     console.log(`${name.padEnd(12)} store: GET ${fmt(store.get)}/s create ${fmt(store.create)}/s | HTTP: GET ${fmt(http.get)}/s create ${fmt(http.create)}/s`)
   }
   const base = results.MemoryStore
-  console.log('\nratios to MemoryStore (throughput; 1 = as fast)')
+  if (base !== undefined) console.log('\nratios to MemoryStore (throughput; 1 = as fast)')
   for (const name of Object.keys(results).filter((n) => n !== 'MemoryStore')) {
     const r = results[name]
     console.log(`${name.padEnd(12)} store: GET ${ratio(r.store.get, base.store.get)} create ${ratio(r.store.create, base.store.create)} | HTTP: GET ${ratio(r.http.get, base.http.get)} create ${ratio(r.http.create, base.http.create)}`)
   }
-  if (hasPg) {
+  if (hasPg && PARTS.includes('deep')) {
     const d = await deepPage()
     console.log(`\ndeep page on PostgreSQL: ${ROWS} rows (loaded in ${d.loadSeconds.toFixed(1)} s), limit 100, median ms`)
     console.log(`  store.list first page            ${d.first.toFixed(2)} ms`)

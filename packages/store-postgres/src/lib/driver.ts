@@ -10,9 +10,19 @@ import type { PGlite, Transaction } from '@electric-sql/pglite'
 /** Rows of one statement and how many rows it changed. */
 export interface QueryResult<R> { rows: R[], rowCount: number }
 
+/** How to run a statement. */
+export interface QueryOptions {
+  /**
+   * Run it as a named prepared statement (pg; default true). Off for statements whose best
+   * plan depends on the values, e.g. a page with `LIMIT $n`: a prepared statement may switch
+   * to a generic plan that guesses a tenth of the rows for the limit and sorts them all.
+   */
+  prepare?: boolean
+}
+
 /** Something that runs one parameterised statement (`$1`, `$2`, ...). */
 export interface Queryable {
-  query<R = Record<string, unknown>> (sql: string, params?: readonly unknown[]): Promise<QueryResult<R>>
+  query<R = Record<string, unknown>> (sql: string, params?: readonly unknown[], options?: QueryOptions): Promise<QueryResult<R>>
 }
 
 /** A database reached through a pool (pg) or one embedded connection (PGlite). */
@@ -58,8 +68,8 @@ export class PgDriver implements Driver {
   /** @param prepare use named prepared statements (off behind a transaction-mode connection pooler). */
   constructor (pool: Pool, prepare = true) { this.#pool = pool; this.#prepare = prepare }
 
-  async query<R> (sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
-    const r = await this.#pool.query(prepared(sql, params, this.#prepare))
+  async query<R> (sql: string, params: readonly unknown[] = [], options: QueryOptions = {}): Promise<QueryResult<R>> {
+    const r = await this.#pool.query(prepared(sql, params, this.#prepare && options.prepare !== false))
     return { rows: r.rows as R[], rowCount: r.rowCount ?? 0 }
   }
 
@@ -84,8 +94,8 @@ export class PgDriver implements Driver {
   async transaction<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
     return await this.#withClient(async (client) => {
       const q: Queryable = {
-        query: async <T>(sql: string, params: readonly unknown[] = []) => {
-          const r = await client.query(prepared(sql, params, this.#prepare))
+        query: async <T>(sql: string, params: readonly unknown[] = [], options: QueryOptions = {}) => {
+          const r = await client.query(prepared(sql, params, this.#prepare && options.prepare !== false))
           return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 }
         }
       }

@@ -68,12 +68,13 @@ class Operations {
       values.push(offset)
       text += ` OFFSET $${values.length}`
     }
-    const { rows } = await q.query<Row>(text, values)
+    const { rows } = await q.query<Row>(text, values, { prepare: false })
     return rows.map((r) => r.doc)
   }
 
   async #exists (q: Queryable, where: Statement): Promise<boolean> {
-    const { rows } = await q.query<{ e: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${this.#table} WHERE ${where.text}) AS e`, where.values)
+    // Not prepared: a generic plan may scan the table for a key before the first row.
+    const { rows } = await q.query<{ e: boolean }>(`SELECT EXISTS (SELECT 1 FROM ${this.#table} WHERE ${where.text}) AS e`, where.values, { prepare: false })
     return rows[0]?.e === true
   }
 
