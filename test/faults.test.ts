@@ -5,7 +5,7 @@
  */
 import { existsSync } from 'node:fs'
 import { createServer, connect, type Server, type Socket } from 'node:net'
-import t from 'tap'
+import t, { type Test } from 'tap'
 import { DigestClient, type Answer } from './helpers/digest-client.js'
 import { MAIN, startServer } from './helpers/server.js'
 import { TEST_DATABASE_URL, dropSchema, postgresUnavailable, sql, uniqueSchema } from '../packages/store-postgres/test/fixtures/postgres.js'
@@ -16,7 +16,7 @@ const SECRET = '7e6d5c4b-3a29-4180-9f8e-7d6c5b4a3928'
 const unavailable = existsSync(MAIN) ? await postgresUnavailable() : `build first (npm run build): ${MAIN} is missing`
 
 /** Every answer is 2xx or a proper 503; returns the counts. */
-function check (t: { ok: (v: unknown, m?: string) => void, same: (a: unknown, b: unknown, m?: string) => void }, answers: Answer[], errors: Error[]): { ok: number, unavailable: number, slowestMs: number } {
+function check (t: Test, answers: Answer[], errors: Error[]): { ok: number, unavailable: number, slowestMs: number } {
   const bad = answers.filter((a) => !(a.status >= 200 && a.status < 300) && a.status !== 503).map((a) => `${a.status} ${a.body.slice(0, 200)}`)
   t.same(bad, [], 'no answer other than 2xx or 503 (no 500)')
   const u = answers.filter((a) => a.status === 503)
@@ -38,8 +38,12 @@ async function load (client: DigestClient, until: () => boolean, answers: Answer
 
 t.test('PostgreSQL connections killed with pg_terminate_backend mid-run', { skip: unavailable }, async (t) => {
   const schema = uniqueSchema()
-  const server = await startServer({ DATA_DIR: t.testdir({}), DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET })
-  t.teardown(async () => { await server.stop(); await dropSchema(schema) })
+  const server = await startServer({ DATA_DIR: t.testdir({}), DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET }, 90_000)
+  let stderr = ''
+  server.child.stderr?.on('data', (d: Buffer) => { stderr += d.toString() })
+  const died = (code: number | null, signal: string | null): void => { t.fail(`the server exited (${String(code ?? signal)}) during the kills: ${stderr.slice(-2000)}`) }
+  server.child.once('exit', died)
+  t.teardown(async () => { server.child.off('exit', died); await server.stop(); await dropSchema(schema) })
   const answers: Answer[] = []
   const errors: Error[] = []
   let stop = false
@@ -91,7 +95,7 @@ t.test('the PostgreSQL server unreachable, then back', { skip: unavailable }, as
   await proxy.up()
   const url = new URL(TEST_DATABASE_URL)
   url.port = String(proxy.port)
-  const server = await startServer({ DATA_DIR: t.testdir({}), DATABASE_URL: url.toString(), DATABASE_SCHEMA: schema, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET })
+  const server = await startServer({ DATA_DIR: t.testdir({}), DATABASE_URL: url.toString(), DATABASE_SCHEMA: schema, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET }, 90_000)
   t.teardown(async () => { await server.stop(); await proxy.down(); await dropSchema(schema) })
   const client = new DigestClient(server.origin, OWNER, SECRET)
   t.equal((await client.request('GET', '/api/v1/catalogs')).status, 200, 'works through the proxy')

@@ -108,6 +108,26 @@ print(json.dumps({'list': r.status_code, 'dbs': dbs, 'create': c.status_code, 'l
       t.same(JSON.parse(out), { list: 200, dbs: ['default.ssb', 'default.tpch'], create: 201, location: true, patch: 200, description: 'from python', version: 2, delete: 200, after: 404, rid: true })
     })
 
+    await t.test('names of the longest length the schemas allow, at every level, are found by /name/{fullyQualifiedName} over HTTPS', async (t) => {
+      const name = (c: string): string => c.repeat(256)
+      const levels: Array<[string, object, string]> = [
+        ['catalogs', { name: name('c') }, name('c')],
+        ['databases', { name: name('d'), catalog: name('c') }, `${name('c')}.${name('d')}`],
+        ['tables', { name: name('t'), database: `${name('c')}.${name('d')}` }, `${name('c')}.${name('d')}.${name('t')}`],
+        ['columns', { name: name('k'), table: `${name('c')}.${name('d')}.${name('t')}`, dataType: 'INT' }, `${name('c')}.${name('d')}.${name('t')}.${name('k')}`]
+      ]
+      for (const [collection, body, fqn] of levels) {
+        const created = await curl([...auth, '-H', 'content-type: application/json', '-d', JSON.stringify(body), `${origin}/api/v1/${collection}`])
+        t.equal(created.status, 201, `${collection} created`)
+        const found = await curl([...auth, `${origin}/api/v1/${collection}/name/${encodeURIComponent(fqn)}`])
+        t.equal(found.status, 200, `${collection}: a ${fqn.length}-character fullyQualifiedName is found`)
+        t.equal(JSON.parse(found.body).fullyQualifiedName, fqn)
+        t.match(JSON.parse(found.body).href, new RegExp(`^${origin}/api/v1/${collection}/`), 'href from the listening origin')
+      }
+      const deleted = await curl([...auth, '-X', 'DELETE', `${origin}/api/v1/catalogs/${JSON.parse((await curl([...auth, `${origin}/api/v1/catalogs/name/${name('c')}`])).body).id as string}?recursive=true`])
+      t.equal(deleted.status, 200)
+    })
+
     await t.test('SIGTERM: exits 0', async (t) => {
       t.equal(await server.stop(), 0)
     })

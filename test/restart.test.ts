@@ -18,7 +18,7 @@ if (!existsSync(MAIN)) {
   t.test('embedded PGlite: a restart keeps entities, API keys, cursors and nonces', async (t) => {
     const dataDir = t.testdir({})
     const env = { DATA_DIR: dataDir, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET }
-    const first = await startServer(env)
+    const first = await startServer(env, 90_000)
     const owner = new DigestClient(first.origin, OWNER, SECRET)
     const catalog = await owner.request('POST', '/api/v1/catalogs', { name: 'kept', type: 'iceberg' })
     t.equal(catalog.status, 201)
@@ -30,7 +30,7 @@ if (!existsSync(MAIN)) {
     t.equal(await first.stop(), 0)
     t.equal(statSync(join(dataDir, 'secrets.json')).mode & 0o777, 0o600, 'secrets kept in DATA_DIR with mode 0600')
 
-    const second = await startServer(env)
+    const second = await startServer(env, 90_000)
     t.teardown(async () => { await second.stop() })
     owner.origin = second.origin
     const again = await owner.request('GET', `/api/v1/catalogs/${catalog.json.id as string}`)

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { digestAuthorization } from 'fastify-platform-api'
 import { DigestClient, send } from './helpers/digest-client.js'
-import { MAIN, startServer } from './helpers/server.js'
+import { MAIN, startServer, type RunningServer } from './helpers/server.js'
 import { TEST_DATABASE_URL, dropSchema, postgresUnavailable, uniqueSchema } from '../packages/store-postgres/test/fixtures/postgres.js'
 
 const OWNER = 'twinowner'
@@ -26,8 +26,14 @@ t.test('two instances on one PostgreSQL behave as one server', { skip: unavailab
     ADMIN_PRIVATE_KEY: SECRET
   }
   // Started at the same moment: migrations, seeding and the admin key must not collide.
-  const [a, b] = await Promise.all([startServer({ ...env, DATA_DIR: t.testdir({ a: {} }) + '/a' }), startServer({ ...env, DATA_DIR: t.testdir({ b: {} }) + '/b' })])
-  t.teardown(async () => { await a.stop(); await b.stop(); await dropSchema(schema) })
+  const dir = t.testdir({ a: {}, b: {} })
+  const started = await Promise.allSettled([startServer({ ...env, DATA_DIR: `${dir}/a` }, 90_000), startServer({ ...env, DATA_DIR: `${dir}/b` }, 90_000)])
+  t.teardown(async () => {
+    for (const s of started) if (s.status === 'fulfilled') await s.value.stop()
+    await dropSchema(schema)
+  })
+  for (const s of started) if (s.status === 'rejected') throw s.reason
+  const [a, b] = started.map((s) => (s as PromiseFulfilledResult<RunningServer>).value) as [RunningServer, RunningServer]
   t.not(a.origin, b.origin, `two ports: ${a.origin} and ${b.origin}`)
   const onA = new DigestClient(a.origin, OWNER, SECRET)
   const onB = new DigestClient(b.origin, OWNER, SECRET)

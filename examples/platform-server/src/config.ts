@@ -60,6 +60,11 @@ export interface ServerConfig {
   adminAccessList: AccessListEntryInput[]
   /** pino log level (`LOG_LEVEL`). */
   logLevel: LogLevel
+  /**
+   * The origin clients reach the server at (`PUBLIC_URL`), the base of every `href` and
+   * `Location`; without it, `https://HOST:PORT` of the listening socket.
+   */
+  publicUrl?: string
 }
 
 /** Defaults of the contract's variable table, as the environment would give them. */
@@ -144,6 +149,7 @@ export function parseAccessList (value: string): AccessListEntryInput[] {
  * | `ADMIN_PUBLIC_KEY`, `ADMIN_PRIVATE_KEY` | - | both or neither; 8..64 lowercase letters or digits, and a UUID |
  * | `ADMIN_ACCESS_LIST` | `127.0.0.1/32,::1/128` | comma-separated IP addresses (`ipAddress`) or CIDR blocks (`cidrBlock`, contains `/`) |
  * | `LOG_LEVEL` | `info` | a pino level: fatal, error, warn, info, debug, trace, silent (any case) |
+ * | `PUBLIC_URL` | `https://HOST:PORT` | absolute http(s) URL without query or fragment, the base of `href` links |
  *
  * @param env - the environment to read; `process.env` by default
  * @returns the validated configuration
@@ -221,6 +227,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): ServerConfig 
     throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`)
   }
   config.logLevel = logLevel as LogLevel
+
+  const publicUrl = read(env, 'PUBLIC_URL')
+  if (publicUrl !== undefined) {
+    if (!/^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/.test(publicUrl)) {
+      throw new ConfigError('PUBLIC_URL', `PUBLIC_URL must be an absolute http(s) URL without query or fragment (e.g. https://api.example.com), got ${JSON.stringify(publicUrl)}`)
+    }
+    config.publicUrl = publicUrl.replace(/\/$/, '')
+  }
 
   return config
 }

@@ -19,6 +19,7 @@ async function main (): Promise<void> {
     built = await buildServer({
       https: { key: tls.key, cert: tls.cert },
       logger: { level: config.logLevel },
+      ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
       store,
       seed: false,
       nonceSecret: secrets.nonceSecret,

@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
-import { computeHA1, defineResource, parseAccessListEntry, type ResourceDefinition } from 'fastify-platform-api'
+import { computeHA1, defineResource, parseAccessListEntry, type AnyResourceDefinition } from 'fastify-platform-api'
 import { PUBLIC_KEY_PATTERN } from './config.js'
 
 /** The Digest realm of the example server; HA1 hashes are bound to it. */
@@ -90,8 +90,8 @@ export const AccessListEntrySchema = Type.Object({
 
 /**
  * API keys. The server makes the public key (`name`) and the private key; only the HA1 hash
- * (RFC 7616 §3.4.2) is stored and the private key is answered once, in the POST's 201.
- * Programmatic creates (no request) may pass `publicKey` and `privateKey` (the bootstrap key).
+ * (RFC 7616 §3.4.2) is stored, in a hidden field, and the private key is answered once, in
+ * the POST's 201. A caller from code may give both as `context` (the bootstrap key).
  */
 export const apiKeys = defineResource({
   collection: 'apiKeys',
@@ -104,11 +104,12 @@ export const apiKeys = defineResource({
     accessList: Type.Array(AccessListEntrySchema, { maxItems: 200, default: [] })
   }),
   readOnlyFields: Type.Object({ publicKey: Type.String() }),
+  hiddenFields: Type.Object({ ha1: Type.Record(Type.String(), Type.String()) }),
+  oneTimeFields: Type.Object({ privateKey: Type.String({ description: 'Shown once, in this answer; only its HA1 is kept' }) }),
   hooks: {
-    beforeCreate: ({ entity, input, request }) => {
-      const trusted = request === undefined
-      const publicKey = trusted && typeof input.publicKey === 'string' ? input.publicKey : randomPublicKey()
-      const privateKey = trusted && typeof input.privateKey === 'string' ? input.privateKey : randomUUID()
+    beforeCreate: ({ entity, context }) => {
+      const publicKey = typeof context?.publicKey === 'string' ? context.publicKey : randomPublicKey()
+      const privateKey = typeof context?.privateKey === 'string' ? context.privateKey : randomUUID()
       if (!PUBLIC_KEY_PATTERN.test(publicKey)) throw new Error('publicKey must be 8 to 64 lowercase letters or digits')
       entity.name = publicKey
       entity.publicKey = publicKey
@@ -116,7 +117,7 @@ export const apiKeys = defineResource({
       return { privateKey }
     },
     beforeWrite: ({ entity }) => {
-      (entity.accessList as Array<Record<string, string>> | undefined)?.forEach((entry) => { parseAccessListEntry(entry) })
+      entity.accessList.forEach((entry) => { parseAccessListEntry(entry) })
     }
   }
 })
@@ -127,4 +128,4 @@ function randomPublicKey (): string {
 }
 
 /** Every resource of the example, parents before children. */
-export const RESOURCES: ResourceDefinition[] = [catalogs, databases, tables, columns, integrations, apiKeys] as ResourceDefinition[]
+export const RESOURCES: AnyResourceDefinition[] = [catalogs, databases, tables, columns, integrations, apiKeys]

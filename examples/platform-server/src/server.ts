@@ -2,11 +2,12 @@
  * Build the example Platform API server: Fastify with TLS, the suite, `/health`, the seeded
  * catalog and integrations, and the bootstrap ORG_OWNER key.
  */
+import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
-import { REALM, RESOURCES } from './resources.js'
+import { REALM, RESOURCES, apiKeys } from './resources.js'
 import { loadCatalogSeed, loadIntegrationsSeed, type CatalogSeed, type IntegrationsSeed } from './seed-data.js'
 
 /** Options of `buildServer`. */
@@ -27,10 +28,29 @@ export interface BuildServerOptions {
   nonceSecret?: string
   /** HMAC key of list cursors (pagination `cursorSecret`), at least 16 bytes. Default: random per process. */
   cursorSecret?: string
+  /**
+   * The origin clients reach the server at, the base of `href` links (`PUBLIC_URL`).
+   * Default: `https://<listening address>:<port>` once it listens (`http://` without TLS).
+   */
+  publicUrl?: string
 }
 
 /** Request bodies are bounded (API-CONTRACT.md: over 1 MiB is 413). */
 export const BODY_LIMIT_BYTES = 1024 * 1024
+
+/**
+ * Longest path parameter, in characters: a fullyQualifiedName the API accepts must reach
+ * `/name/{fullyQualifiedName}` URL-encoded (the resources plugin checks it at boot).
+ */
+export const MAX_PARAM_LENGTH = 4096
+
+/** `https://host:port` of a listening server (IPv6 in brackets; a wildcard address as `localhost`). */
+function listeningOrigin (app: FastifyInstance, https: boolean): string {
+  const address = app.server.address()
+  if (address === null || typeof address === 'string') throw new Error('the server is not listening on a TCP port')
+  const host = address.address === '0.0.0.0' || address.address === '::' ? 'localhost' : address.family === 'IPv6' ? `[${address.address}]` : address.address
+  return `${https ? 'https' : 'http'}://${host}:${address.port}`
+}
 
 /**
  * Build (not start) the server.
@@ -41,6 +61,7 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     ...(options.https !== undefined ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     trustProxy: false,
     return503OnClosing: true
   })
@@ -50,9 +71,13 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     envelope: options.envelope ?? {},
     auth: { keyStore: new ResourceKeyStore(store), realm: REALM, ...(options.nonceSecret !== undefined ? { nonceSecret: options.nonceSecret } : {}) },
     ...(options.cursorSecret !== undefined ? { pagination: { cursorSecret: options.cursorSecret } } : {}),
+    publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
     versions: [{ prefix: '/api/v1', registry }]
   })
-  app.get('/health', { config: { auth: false, accessList: false } }, async () => ({ status: 'ok' }))
+  app.get('/health', {
+    config: { auth: false, accessList: false },
+    schema: { response: app.envelope.responses({ 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) }) }
+  }, async () => ({ status: 'ok' as const }))
 
   if (options.seed !== false && (await store.list('catalogs', { limit: 1 })).total === 0) {
     await seedCatalog(registry, await loadCatalogSeed())
@@ -95,14 +120,12 @@ export async function seedIntegrations (registry: ResourceRegistry, seed: Integr
  * (API-CONTRACT.md, `ADMIN_PUBLIC_KEY`).
  */
 export async function ensureAdminKey (registry: ResourceRegistry, key: NonNullable<BuildServerOptions['adminKey']>): Promise<void> {
-  const service = registry.get('apiKeys')
+  const service = registry.service(apiKeys)
   const existing = await registry.store.getByName('apiKeys', key.publicKey)
-  if (existing !== undefined) await service.delete(existing.id, true)
-  await service.create({
-    publicKey: key.publicKey,
-    privateKey: key.privateKey,
+  if (existing !== undefined) await service.delete(existing.id, { recursive: true })
+  await service.create(service.validateCreate({
     description: 'Bootstrap ORG_OWNER key',
     roles: ['ORG_OWNER'],
     accessList: key.accessList.map((entry) => ({ ...entry }))
-  })
+  }), { context: { publicKey: key.publicKey, privateKey: key.privateKey } })
 }

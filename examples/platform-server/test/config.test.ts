@@ -156,3 +156,12 @@ tap.test('LOG_LEVEL: one of pino\'s levels', async (t) => {
   rejects(t, { LOG_LEVEL: 'verbose' }, 'LOG_LEVEL', /one of fatal, error, warn, info, debug, trace, silent, got "verbose"/)
   rejects(t, { LOG_LEVEL: 'warning' }, 'LOG_LEVEL', /one of/)
 })
+
+tap.test('PUBLIC_URL: the base of href links; an absolute http(s) URL without query or fragment', async (t) => {
+  t.equal(loadConfig({}).publicUrl, undefined, 'default: the listening socket, known once it listens')
+  t.equal(loadConfig({ PUBLIC_URL: 'https://api.example.com/' }).publicUrl, 'https://api.example.com')
+  t.equal(loadConfig({ PUBLIC_URL: 'https://api.example.com/platform' }).publicUrl, 'https://api.example.com/platform')
+  for (const bad of ['api.example.com', 'ftp://x.example', 'https://x.example/?a=1', 'https://x.example/#top']) {
+    rejects(t, { PUBLIC_URL: bad }, 'PUBLIC_URL', /absolute http\(s\) URL/)
+  }
+})

@@ -6,7 +6,7 @@ import { digestInject } from './fixtures/digest.js'
 const owner = { username: 'ownerkey1', password: '4f9c2a7e-1b3d-4c5e-8f6a-0b1c2d3e4f5a' }
 
 async function build (t: { teardown: (fn: () => unknown) => void }, accessList = [{ cidrBlock: '127.0.0.1/32' }]) {
-  const { app, registry } = await buildServer({ envelope: { httpsOnly: false }, adminKey: { publicKey: owner.username, privateKey: owner.password, accessList } })
+  const { app, registry } = await buildServer({ envelope: { httpsOnly: false }, publicUrl: 'https://platform.example.com', adminKey: { publicKey: owner.username, privateKey: owner.password, accessList } })
   t.teardown(() => app.close())
   return { app, registry }
 }

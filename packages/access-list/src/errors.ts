@@ -35,7 +35,3 @@ export const AccessListUnusableError = createError(
 /** Startup: an option given to the access-list plugin is invalid. */
 export const AccessListInvalidOptionError = createError('ACCESS_LIST_INVALID_OPTION', 'Invalid @platform-api/access-list option: %s')
 
-/** Sets Atlas-style `error.parameters` (rendered by the envelope) and returns the error. */
-export function withParameters<E extends Error> (error: E, parameters: string[]): E & { parameters: string[] } {
-  return Object.assign(error, { parameters })
-}

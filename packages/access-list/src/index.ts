@@ -11,7 +11,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import ipaddr from 'ipaddr.js'
-import { AccessListInvalidOptionError, IpAddressNotOnAccessListError, AccessListUnusableError, withParameters } from './errors.js'
+import { withParameters } from '@platform-api/envelope'
+import { AccessListInvalidOptionError, IpAddressNotOnAccessListError, AccessListUnusableError } from './errors.js'
 import type { AccessListEntry, Principal } from '@platform-api/envelope'
 import { CompiledAccessList } from './lib/matcher.js'
 

@@ -94,14 +94,22 @@ export interface AuthOptions {
    * @defaultValue `DEFAULT_ROLES`
    */
   roles?: Record<string, readonly string[]>
+  /**
+   * Authenticate every request in a global `onRequest` hook. `false`: add no hook; the check
+   * is only the `fastify.verifyDigest` decorator, to compose with `@fastify/auth` (as
+   * `@fastify/bearer-auth`'s `addHook: false`). Permission checks stay on in both modes.
+   * @defaultValue `true`
+   */
+  addHook?: boolean
 }
 
 declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** `false`: this route needs no authentication. Default: authenticated. */
-    auth?: boolean
-    /** The permission the route requires, `<group>:<action>` (e.g. `catalog:write`). */
-    permission?: string
+  interface FastifyInstance {
+    /**
+     * The Digest check as a hook function (`onRequest`/`preHandler`, or an `@fastify/auth`
+     * strategy): sets `request.principal`, or throws 401 `UNAUTHORIZED` with a fresh challenge.
+     */
+    verifyDigest: (request: FastifyRequest, reply: FastifyReply) => Promise<void>
   }
 }
 
@@ -110,7 +118,8 @@ const DEFAULTS = {
   realm: 'platform-api',
   algorithms: ['SHA-256'] as DigestAlgorithm[],
   nonceLifetimeSeconds: 300,
-  roles: DEFAULT_ROLES
+  roles: DEFAULT_ROLES,
+  addHook: true
 }
 
 /** Minimum length of `nonceSecret`, in bytes. */
@@ -129,6 +138,7 @@ interface Settings {
   nonceLifetimeSeconds: number
   nonceSecret: Buffer
   roles: Record<string, readonly string[]>
+  addHook: boolean
 }
 
 function isPrintableAscii (value: string): boolean {
@@ -146,7 +156,8 @@ function isPrintableAscii (value: string): boolean {
 function resolveOptions (options: Partial<AuthOptions> | undefined): Settings {
   const given = Object.fromEntries(Object.entries(options ?? {}).filter(([, value]) => value !== undefined))
   const merged: typeof DEFAULTS & Partial<AuthOptions> = { ...DEFAULTS, ...given }
-  const { keyStore, realm, algorithms, nonceLifetimeSeconds, nonceSecret, roles } = merged
+  const { keyStore, realm, algorithms, nonceLifetimeSeconds, nonceSecret, roles, addHook } = merged
+  if (typeof addHook !== 'boolean') throw new InvalidOptionError('addHook must be a boolean')
 
   if (keyStore === null || typeof keyStore !== 'object' || typeof keyStore.getByPublicKey !== 'function') {
     throw new InvalidOptionError('keyStore is required and must have a getByPublicKey(publicKey) method')
@@ -195,20 +206,20 @@ function resolveOptions (options: Partial<AuthOptions> | undefined): Settings {
     algorithms: [...new Set(algorithms)],
     nonceLifetimeSeconds,
     nonceSecret: secret,
-    roles
+    roles,
+    addHook
   }
 }
 
 const plugin: FastifyPluginAsync<AuthOptions> = async function platformAuthPlugin (fastify, options) {
   const settings = resolveOptions(options)
-  const { realm, algorithms, nonceSecret, roles } = settings
+  const { realm, algorithms, nonceSecret, roles, addHook } = settings
   const opaque = deriveOpaque(nonceSecret, realm)
   const verify = createDigestVerifier({ ...settings, opaque })
 
   fastify.decorateRequest('principal', null)
 
-  fastify.addHook('onRequest', async function authenticate (request: FastifyRequest, reply: FastifyReply) {
-    if (request.routeOptions.config?.auth === false) return
+  async function verifyDigest (request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const outcome = await verify({
       method: request.method,
       url: request.originalUrl,
@@ -225,7 +236,20 @@ const plugin: FastifyPluginAsync<AuthOptions> = async function platformAuthPlugi
     const value = challenges.length === 1 ? challenges[0] as string : challenges
     reply.header('www-authenticate', value)
     throw unauthorized(value)
-  })
+  }
+  fastify.decorate('verifyDigest', verifyDigest)
+
+  function checkPermission (request: FastifyRequest, permission: string): void {
+    if (!hasPermission(request.principal?.roles ?? [], permission, roles)) throw insufficientRole(permission)
+  }
+  fastify.decorate('checkPermission', checkPermission)
+
+  if (addHook) {
+    fastify.addHook('onRequest', async function authenticate (request: FastifyRequest, reply: FastifyReply) {
+      if (request.routeOptions.config?.auth === false) return
+      await verifyDigest(request, reply)
+    })
+  }
 
   fastify.addHook('onRoute', function addPermissionCheck (routeOptions) {
     const permission: unknown = routeOptions.config?.permission
@@ -238,25 +262,28 @@ const plugin: FastifyPluginAsync<AuthOptions> = async function platformAuthPlugi
     const hooks = existing === undefined ? [] : Array.isArray(existing) ? [...existing] : [existing]
     if (hooks.some((hook) => (hook as unknown as Record<symbol, unknown>)[kPermissionHook] === true)) return
 
-    const checkPermission = async function checkPermission (request: FastifyRequest): Promise<void> {
-      const principalRoles = request.principal?.roles ?? []
-      if (!hasPermission(principalRoles, permission as string, roles)) throw insufficientRole(permission as string)
+    const permissionHook = async function checkRoutePermission (request: FastifyRequest): Promise<void> {
+      checkPermission(request, permission as string)
     }
-    Object.defineProperty(checkPermission, kPermissionHook, { value: true })
-    hooks.push(checkPermission as unknown as onRequestHookHandler)
+    Object.defineProperty(permissionHook, kPermissionHook, { value: true })
+    hooks.push(permissionHook as unknown as onRequestHookHandler)
     routeOptions.onRequest = hooks
   })
 }
 
 /**
  * The plugin. Register it before the routes it protects (and before
- * `@platform-api/access-list`, which depends on it):
+ * `@platform-api/access-list`, which needs the `request.principal` it decorates).
+ * Decorates `request.principal`, `fastify.verifyDigest` and `fastify.checkPermission`:
  *
  * ```ts
  * await app.register(platformAuth, { keyStore })
  * app.get('/catalogs', { config: { permission: 'catalog:read' } }, handler)
  * app.get('/health', { config: { auth: false } }, () => ({ ok: true }))
  * ```
+ *
+ * With `addHook: false` it adds no global hook, for `@fastify/auth` composition:
+ * `app.get('/x', { onRequest: app.auth([app.verifyDigest, app.verifyBearerAuth]) }, handler)`.
  *
  * @throws `AUTH_INVALID_OPTION` at registration for a bad option, or when a route's
  *   `config.permission` is not a valid `<group>:<action>` permission.

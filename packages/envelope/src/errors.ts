@@ -23,3 +23,32 @@ export const UnsupportedMediaTypeError = createError('UNSUPPORTED_MEDIA_TYPE', '
 export const HttpsRequiredError = createError('HTTPS_REQUIRED', 'This API is served over HTTPS only', 403)
 /** Startup: an option given to the envelope plugin is invalid. */
 export const InvalidOptionError = createError('ENVELOPE_INVALID_OPTION', 'Invalid @platform-api/envelope option: %s')
+/**
+ * Startup: a route declares `config.permission` but no authorization that enforces it
+ * (a `checkPermission` decorator, e.g. from `@platform-api/auth`) is registered in its
+ * context. The suite never serves such a route open.
+ */
+export const PermissionWithoutAuthorizationError = createError(
+  'PERMISSION_WITHOUT_AUTHORIZATION',
+  'Route %s %s declares config.permission "%s" but no authorization enforces it: register @platform-api/auth (or a plugin decorating checkPermission) before the route'
+)
+
+/**
+ * What the suite's errors may carry besides `code`, `statusCode` and `message`, rendered by
+ * the envelope: `parameters` (Atlas: the values the detail names) and `headers` (set on the
+ * reply; an array value sends the header once per element).
+ */
+export interface ErrorExtras {
+  parameters?: unknown[]
+  headers?: Record<string, string | string[]>
+}
+
+/** Set Atlas-style `error.parameters` (rendered by the envelope) and return the error. */
+export function withParameters<E extends Error, P extends unknown[]> (error: E, parameters: P): E & { parameters: P } {
+  return Object.assign(error, { parameters })
+}
+
+/** Set `error.headers` (sent with the error answer, e.g. `WWW-Authenticate`, `Retry-After`) and return the error. */
+export function withHeaders<E extends Error, H extends Record<string, string | string[]>> (error: E, headers: H): E & { headers: H } {
+  return Object.assign(error, { headers })
+}

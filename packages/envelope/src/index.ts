@@ -9,21 +9,26 @@
  * - `X-Request-Id` on every answer; HTTPS-only with HSTS; 404, 405 + `Allow`, 406;
  * - a validator compiler that rejects unknown fields instead of dropping them.
  */
+/// <reference types="@fastify/sensible" preserve="true" />
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
+import fastifySensible from '@fastify/sensible'
+import type { TSchema } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
-import { HttpsRequiredError, InvalidOptionError, MethodNotAllowedError, NotAcceptableError, NotFoundError } from './errors.js'
+import { HttpsRequiredError, InvalidOptionError, MethodNotAllowedError, NotAcceptableError, NotFoundError, PermissionWithoutAuthorizationError, withHeaders } from './errors.js'
 import { acceptsJson } from './lib/accept.js'
 import { AllowRegistry } from './lib/allow.js'
-import { renderError, type ErrorBody } from './lib/render.js'
-import { createValidatorCompiler } from './lib/validator.js'
+import { renderError } from './lib/render.js'
+import { ErrorBodySchema, StatusBodySchema, StatusErrorBodySchema, type ErrorBody } from './lib/schemas.js'
+import { createValidatorBuilder } from './lib/validator.js'
 import './lib/principal.js'
 
 export * from './errors.js'
 export { acceptsJson } from './lib/accept.js'
 export { attributeError, escapePointer, type AjvErrorLike, type AttributeError } from './lib/validation-error.js'
-export { renderError, type ErrorBody, type RenderedError } from './lib/render.js'
-export { createValidatorCompiler } from './lib/validator.js'
+export { renderError, type RenderedError } from './lib/render.js'
+export { createValidatorBuilder, createValidatorCompiler, platformKeywords, PLATFORM_KEYWORDS, SUITE_AJV_OPTIONS } from './lib/validator.js'
+export { ErrorBodySchema, StatusBodySchema, StatusErrorBodySchema, type ErrorBody } from './lib/schemas.js'
 export type { AccessListEntry, Principal } from './lib/principal.js'
 export { reasonPhrase, codeForStatus } from './lib/status.js'
 
@@ -74,8 +79,51 @@ function checkOptions (options: Required<EnvelopeOptions>): void {
 export interface StatusBody<T = unknown> { status: string; message: string; result: T }
 
 /** Wrap a rendered error in the `status` style. */
-export function toStatusError (body: ErrorBody): StatusBody<Omit<ErrorBody, 'requestId'> & { requestId: string }> {
+export function toStatusError (body: ErrorBody): StatusBody<ErrorBody> {
   return { status: String(body.error), message: body.reason, result: body }
+}
+
+/**
+ * `fastify.envelope`: the body style of this context and the response schemas that go with
+ * it, so a route declares its answers once (serialization, OpenAPI) in the right style.
+ */
+export interface EnvelopeDecorator {
+  /** The body style of this context. */
+  readonly style: 'plain' | 'status'
+  /**
+   * The `response` schemas of a route: each success schema wrapped for the style (a `null`
+   * schema means no body, e.g. 304), and the error body for `4xx` and `5xx`.
+   * @param success status code to the schema of the (unwrapped) body, e.g. `{ 200: Entity }`.
+   */
+  responses (success: Record<number, TSchema | null>): Record<string, TSchema>
+  /** The error body schema of this style (`ErrorBodySchema` or `StatusErrorBodySchema`). */
+  readonly errorSchema: TSchema
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The envelope's style and response schemas for this context (`@platform-api/envelope`). */
+    envelope: EnvelopeDecorator
+  }
+}
+
+const NO_BODY: TSchema = { type: 'null', description: 'No body' } as unknown as TSchema
+
+function envelopeDecorator (style: 'plain' | 'status'): EnvelopeDecorator {
+  const errorSchema = style === 'status' ? StatusErrorBodySchema : ErrorBodySchema
+  return Object.freeze({
+    style,
+    errorSchema,
+    responses (success: Record<number, TSchema | null>): Record<string, TSchema> {
+      const out: Record<string, TSchema> = {}
+      for (const [code, schema] of Object.entries(success)) {
+        out[code] = schema === null ? NO_BODY : style === 'status' ? StatusBodySchema(schema) : schema
+      }
+      out['4xx'] = errorSchema
+      out['5xx'] = errorSchema
+      return out
+    }
+  })
 }
 
 /** Set on the context where the envelope is first registered; nested registrations inherit it. */
@@ -93,7 +141,12 @@ async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promi
   if (root === undefined) {
     root = { registry: new AllowRegistry(), methodNotAllowed: options.methodNotAllowed }
     fastify.decorate(kRoot as unknown as string, root)
+    fastify.decorate('envelope', envelopeDecorator(options.style))
+    if (!fastify.hasDecorator('httpErrors')) await fastify.register(fastifySensible)
     installPerRequest(fastify, options, root)
+  } else {
+    // This context's own style: shadows the root's decorator for this context and its children.
+    (fastify as unknown as { envelope: EnvelopeDecorator }).envelope = envelopeDecorator(options.style)
   }
 
   if (options.style === 'status') {
@@ -117,9 +170,7 @@ async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promi
     const path = request.url.split('?', 1)[0] ?? '/'
     const allowed = methodNotAllowed ? registry.allowed(path) : []
     if (allowed.length > 0) {
-      const err = new MethodNotAllowedError(request.method, path.slice(0, 256), allowed.join(', ')) as Error & { headers?: Record<string, string> }
-      err.headers = { allow: allowed.join(', ') }
-      throw err
+      throw withHeaders(new MethodNotAllowedError(request.method, path.slice(0, 256), allowed.join(', ')), { allow: allowed.join(', ') })
     }
     throw new NotFoundError(request.method, path.slice(0, 256))
   })
@@ -134,10 +185,21 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
     const given = req.headers[header]
     return options.trustRequestId && typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID()
   })
-  fastify.setValidatorCompiler(createValidatorCompiler())
+  // Fastify's own compiler (@fastify/ajv-compiler), keeping addSchema/$ref and the app's ajv options.
+  // (Fastify types buildValidator as @fastify/ajv-compiler's pool function; ours has the same runtime contract.)
+  fastify.setSchemaController({ compilersFactory: { buildValidator: createValidatorBuilder() as never } })
+
+  // Never serve a permission-guarded route without an authorization that enforces it.
+  fastify.addHook('onRoute', function guardPermission (this: FastifyInstance, route) {
+    const permission: unknown = route.config?.permission
+    if (permission !== undefined && !this.hasDecorator('checkPermission')) {
+      throw new PermissionWithoutAuthorizationError(String(route.method), route.url, String(permission))
+    }
+  })
 
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header(header, request.id)
+    reply.cacheControl('no-store')
     if (request.protocol === 'https') {
       if (hsts !== undefined) reply.header('strict-transport-security', hsts)
     } else if (options.httpsOnly) {

@@ -12,7 +12,7 @@ import platformAccessList, { type AccessListOptions } from '@platform-api/access
 import platformAuth, { type AuthOptions } from '@platform-api/auth'
 import platformEnvelope, { type EnvelopeOptions } from '@platform-api/envelope'
 import platformPagination, { type PaginationOptions } from '@platform-api/pagination'
-import platformResources, { type ResourceRegistry } from '@platform-api/resources'
+import platformResources, { type DeleteMissingPolicy, type PutPolicy, type ResourceRegistry } from '@platform-api/resources'
 
 export { platformAccessList, platformAuth, platformEnvelope, platformPagination, platformResources }
 export * from '@platform-api/resources'
@@ -34,12 +34,21 @@ export interface ApiVersionOptions {
   collections?: string[]
   /** Body style of this version (see EnvelopeOptions.style). Default: the root envelope's. */
   style?: 'plain' | 'status'
-  /** Absolute base URL of `href` links. Default: from the request. */
-  baseUrl?: string
+  /** PUT on an existing entity in this version. Default `upsert`. */
+  put?: PutPolicy
+  /** DELETE of an absent entity in this version. Default `notFound`. */
+  deleteMissing?: DeleteMissingPolicy
+  /** Longest JSON Patch document, in operations. Default 100. */
+  maxPatchOperations?: number
 }
 
 /** Options of the umbrella plugin: each sub-plugin's options under its name. */
 export interface PlatformApiOptions {
+  /**
+   * Required when `versions` are given. The public origin clients reach the API at, e.g.
+   * `https://api.example.com`: `href` and `Location` are this plus each version's prefix.
+   */
+  publicUrl?: string | (() => string)
   /** @platform-api/envelope options. HTTPS-only is on by default. */
   envelope?: EnvelopeOptions
   /** @platform-api/auth options; `keyStore` is required. */
@@ -64,8 +73,11 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
       }
       await scope.register(platformResources, {
         registry: version.registry,
+        publicUrl: options.publicUrl as string | (() => string),
         ...(version.collections !== undefined ? { collections: version.collections } : {}),
-        ...(version.baseUrl !== undefined ? { baseUrl: version.baseUrl } : {})
+        ...(version.put !== undefined ? { put: version.put } : {}),
+        ...(version.deleteMissing !== undefined ? { deleteMissing: version.deleteMissing } : {}),
+        ...(version.maxPatchOperations !== undefined ? { maxPatchOperations: version.maxPatchOperations } : {})
       })
     }, { prefix: version.prefix })
   }

@@ -18,8 +18,9 @@ async function build (t: { teardown: (fn: () => unknown) => void }) {
     ha1: { 'SHA-256': computeHA1('SHA-256', 'alice123', 'platform-api', 'her-private-key') },
     accessList: [{ cidrBlock: '10.0.0.0/8' }]
   })
-  const app = Fastify()
+  const app = Fastify({ routerOptions: { maxParamLength: 256 } })
   await app.register(fastifyPlatformApi, {
+    publicUrl: 'https://books.example.com',
     envelope: { httpsOnly: false },
     auth: { keyStore },
     versions: [

@@ -21,7 +21,3 @@ export const InvalidPaginationError = createError('INVALID_PAGINATION', 'Invalid
 /** Startup: an option given to the pagination plugin (or a schema helper) is invalid. */
 export const PaginationInvalidOptionError = createError('PAGINATION_INVALID_OPTION', 'Invalid @platform-api/pagination option: %s')
 
-/** Sets Atlas-style `error.parameters` (rendered by the envelope) and returns the error. */
-export function withParameters<E extends Error> (error: E, parameters: string[]): E & { parameters: string[] } {
-  return Object.assign(error, { parameters })
-}

@@ -1,56 +1,114 @@
 /**
  * @platform-api/resources: full CRUD resources from TypeBox declarations, over a `Store`.
  *
- * Register it inside an API version prefix (it is encapsulated on purpose: its JSON Patch
- * content types stay in that version):
+ * Register it once per API version (it is encapsulated: its JSON Patch content types and
+ * routes stay in that version), after the envelope, the pagination and an authorization:
  *
  * ```ts
  * const registry = new ResourceRegistry(new MemoryStore(), [catalogs, databases])
- * app.register(async (v1) => { await v1.register(platformResources, { registry }) }, { prefix: '/api/v1' })
+ * await app.register(platformResources, { prefix: '/api/v1', registry, publicUrl: 'https://api.example.com' })
  * ```
  */
 import type { FastifyInstance } from 'fastify'
-import platformPagination from '@platform-api/pagination'
+import fp from 'fastify-plugin'
 import { InvalidResourceError } from './errors.js'
 import { JSON_PATCH, MERGE_PATCH } from './lib/patch.js'
 import { registerResourceRoutes } from './lib/routes.js'
-import { ResourceRegistry } from './lib/service.js'
+import { ResourceRegistry, type DeleteMissingPolicy, type PutPolicy } from './lib/service.js'
 
 export * from './errors.js'
 export * from './lib/define.js'
-export type { Store, StoredEntity, ListQuery, ListResult } from './lib/store.js'
+export type { Store, StoredEntity, EntityBase, ListQuery, ListResult } from './lib/store.js'
 export { MemoryStore } from './lib/memory-store.js'
-export { ResourceRegistry, ResourceService, MAX_EMBEDDED, type ServiceOptions } from './lib/service.js'
+export { ResourceRegistry, ResourceService, MAX_EMBEDDED, type PutPolicy, type DeleteMissingPolicy, type WriteOptions, type ListPage } from './lib/service.js'
+export { ResourceValidator, type PatchKind } from './lib/validation.js'
+export { EntityPresenter } from './lib/links.js'
 export { applyJsonPatch, applyMergePatch, JSON_PATCH, MERGE_PATCH, type JsonPatchOperation } from './lib/patch.js'
-export { etagOf } from './lib/routes.js'
+export { etagOf } from './lib/conditional.js'
 
-/** Options of the resources plugin. */
+/** Options of the resources plugin (one registration = one API version). */
 export interface ResourcesOptions {
-  /** The declared resources over their store (see `ResourceRegistry`). */
+  /** Required. The declared resources over their store (see `ResourceRegistry`); may be shared by several versions. */
   registry: ResourceRegistry
+  /**
+   * Required. The public origin clients reach the API at, e.g. `https://api.example.com`
+   * (optionally with a path). `href` and `Location` are this plus the registration's prefix;
+   * they never come from the request's `Host` header. A function is called once, on the
+   * first request that needs a link (for a server whose port is known only once it listens);
+   * it must return such a URL.
+   */
+  publicUrl: string | (() => string)
   /** Which of the registry's collections to serve here. Default: all. */
   collections?: string[]
-  /** Absolute base URL of `href` links, e.g. `https://api.example.com/api/v1`. Default: from the request's protocol, Host and the prefix. */
-  baseUrl?: string
   /** Longest JSON Patch document accepted, in operations. Default 100. */
   maxPatchOperations?: number
+  /** PUT on an existing entity: `upsert` replaces it (OpenMetadata), `createIfAbsent` leaves it (StarRocks). Default `upsert`. */
+  put?: PutPolicy
+  /** DELETE of an absent entity: `notFound` (404, OpenMetadata/Atlas) or `ok` (200 with `null`, StarRocks "drop if exists"). Default `notFound`. */
+  deleteMissing?: DeleteMissingPolicy
+  /** Close the registry's store when the app closes (once, however many versions share it). Default `true`. */
+  closeStore?: boolean
 }
 
-async function resources (fastify: FastifyInstance, options: ResourcesOptions): Promise<void> {
+const PUBLIC_URL = /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/
+const PUBLIC_URL_REQUIRED = 'publicUrl is required: the absolute http(s) URL clients reach the API at, e.g. https://api.example.com (links never come from the Host header)'
+
+/** The base of links: `publicUrl` (checked) plus the prefix; a function's result is checked when first called. */
+function linkBase (publicUrl: string | (() => string), prefix: string): string | (() => string) {
+  const check = (url: unknown): string => {
+    if (typeof url !== 'string' || !PUBLIC_URL.test(url)) throw new InvalidResourceError(PUBLIC_URL_REQUIRED)
+    return url.replace(/\/$/, '') + prefix
+  }
+  return typeof publicUrl === 'function' ? () => check(publicUrl()) : check(publicUrl)
+}
+
+function checkOptions (options: ResourcesOptions): Required<Omit<ResourcesOptions, 'collections'>> & { collections: string[] | undefined } {
   if (!(options.registry instanceof ResourceRegistry)) throw new InvalidResourceError('registry must be a ResourceRegistry')
+  if (typeof options.publicUrl !== 'function' && (typeof options.publicUrl !== 'string' || !PUBLIC_URL.test(options.publicUrl))) {
+    throw new InvalidResourceError(PUBLIC_URL_REQUIRED)
+  }
   const maxPatchOperations = options.maxPatchOperations ?? 100
   if (!Number.isInteger(maxPatchOperations) || maxPatchOperations < 1) throw new InvalidResourceError('maxPatchOperations must be an integer >= 1')
-  if (options.baseUrl !== undefined && !/^https?:\/\/[^/]+(\/.*)?$/.test(options.baseUrl)) throw new InvalidResourceError('baseUrl must be an absolute http(s) URL')
-  if (!fastify.hasDecorator('pagination')) await fastify.register(platformPagination)
-  fastify.addContentTypeParser([JSON_PATCH, MERGE_PATCH], { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'))
+  const put = options.put ?? 'upsert'
+  if (put !== 'upsert' && put !== 'createIfAbsent') throw new InvalidResourceError("put must be 'upsert' or 'createIfAbsent'")
+  const deleteMissing = options.deleteMissing ?? 'notFound'
+  if (deleteMissing !== 'notFound' && deleteMissing !== 'ok') throw new InvalidResourceError("deleteMissing must be 'notFound' or 'ok'")
+  const closeStore = options.closeStore ?? true
+  if (typeof closeStore !== 'boolean') throw new InvalidResourceError('closeStore must be a boolean')
+  if (options.collections !== undefined && !Array.isArray(options.collections)) throw new InvalidResourceError('collections must be an array of collection names')
+  return { registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore }
+}
+
+async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Promise<void> {
+  const options = checkOptions(opts)
   const services = options.collections === undefined ? options.registry.all() : options.collections.map((c) => options.registry.get(c))
-  const baseUrl = options.baseUrl?.replace(/\/$/, '')
-  for (const service of services) registerResourceRoutes(fastify, service, { baseUrl, maxPatchOperations })
+  // A name the API accepts must be reachable by /name/{fullyQualifiedName}: Fastify's router
+  // refuses longer path parameters (414) before any hook runs.
+  const needed = Math.max(...services.map((s) => s.schemas.maxEncodedFullyQualifiedNameLength))
+  const config = fastify.initialConfig as { routerOptions?: { maxParamLength?: number }, maxParamLength?: number }
+  const maxParamLength = config.routerOptions?.maxParamLength ?? config.maxParamLength ?? 100
+  if (services.some((s) => s.definition.operations === undefined || s.definition.operations.includes('get')) && maxParamLength < needed) {
+    throw new InvalidResourceError(`Fastify's maxParamLength is ${maxParamLength}, but a fullyQualifiedName of these resources can be ${needed} characters in a URL: create the app with Fastify({ routerOptions: { maxParamLength: ${needed} } }) or more`)
+  }
+  fastify.addContentTypeParser([JSON_PATCH, MERGE_PATCH], { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'))
+  const baseUrl = linkBase(options.publicUrl, fastify.prefix)
+  for (const service of services) {
+    registerResourceRoutes(fastify, service, { baseUrl, maxPatchOperations: options.maxPatchOperations, put: options.put, deleteMissing: options.deleteMissing })
+  }
+  if (options.closeStore) fastify.addHook('onClose', async () => { await options.registry.close() })
 }
 
 /**
- * The resources plugin (encapsulated: register it in the context of an API version).
+ * The resources plugin, encapsulated: register it in the context (prefix) of an API version.
+ * Needs `@platform-api/envelope` (error format, validation, response styles) and
+ * `@platform-api/pagination`; a resource that declares a `permission` also needs an
+ * authorization (`@platform-api/auth`): without one, `ready()` fails.
  * @throws RESOURCES_INVALID_OPTION at registration for a bad option.
  */
-export const platformResources = resources
+export const platformResources = fp(resources, {
+  fastify: '5.x',
+  name: '@platform-api/resources',
+  dependencies: ['@platform-api/envelope', '@platform-api/pagination'],
+  encapsulate: true
+})
 export default platformResources

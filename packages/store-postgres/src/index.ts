@@ -111,6 +111,11 @@ async function openDriver (s: Settings): Promise<Driver> {
     // An idle connection that dies (server restart, pg_terminate_backend) is dropped from the
     // pool; without a listener the 'error' event would end the process.
     pool.on('error', () => undefined)
+    // A connection can fail while it is being handed out: pg-pool takes its own listener off
+    // before the caller can add one, and a FATAL message (pg_terminate_backend) that arrives in
+    // the same read would be an unheard 'error'. This listener stays for the client's life; the
+    // client is then unqueryable, its next statement fails (503) and it leaves the pool.
+    pool.on('connect', (client) => { client.on('error', () => undefined) })
     return new PgDriver(pool, s.preparedStatements)
   }
   if (s.pglite !== undefined) return new PgliteDriver(s.pglite, false)

@@ -4,7 +4,8 @@
  */
 import ipaddr from 'ipaddr.js'
 import type { AccessListEntry } from '@platform-api/envelope'
-import { InvalidAccessListEntryError, withParameters } from '../errors.js'
+import { withParameters } from '@platform-api/envelope'
+import { InvalidAccessListEntryError } from '../errors.js'
 
 export type { AccessListEntry }
 

@@ -36,6 +36,23 @@ export interface Principal {
 }
 
 declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** `false`: this route needs no authentication. Default: authenticated. */
+    auth?: boolean
+    /**
+     * The permission the route requires, `<group>:<action>` (e.g. `catalog:write`). A route
+     * that declares one is refused at boot unless an authorization enforces it.
+     */
+    permission?: string
+  }
+  interface FastifyInstance {
+    /**
+     * Throws 403 unless `request.principal` holds `permission`. Decorated by the
+     * authorization that enforces `config.permission` (`@platform-api/auth`); its presence
+     * is what the envelope and the resources check at boot.
+     */
+    checkPermission: (request: FastifyRequest, permission: string) => void
+  }
   interface FastifyRequest {
     /**
      * The authenticated caller, or `null` (not authenticated, or a route with

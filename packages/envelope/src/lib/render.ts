@@ -6,22 +6,9 @@
 import { codeForStatus, reasonPhrase } from './status.js'
 import { attributeError, type AjvErrorLike } from './validation-error.js'
 import { MalformedJsonError } from '../errors.js'
+import type { ErrorBody } from './schemas.js'
 
-/** The `plain` error body (DESIGN.md, "Where the seeds disagree"). */
-export interface ErrorBody {
-  /** The HTTP status code. */
-  error: number
-  /** The HTTP status phrase. */
-  reason: string
-  /** What went wrong, for a person. Never internals for a 5xx. */
-  detail: string
-  /** A stable machine-readable code from a package's error catalogue. */
-  errorCode: string
-  /** The values the detail names (fields as JSON Pointers, addresses, ...). */
-  parameters?: unknown[]
-  /** The request's id, also sent as `X-Request-Id`. */
-  requestId: string
-}
+export type { ErrorBody }
 
 /** What the error handler needs from a thrown value. */
 interface ThrownLike {

@@ -2,7 +2,8 @@
  * Reading a list request's paging parameters (OpenMetadata seed "Cursor-based
  * pagination": `limit`, `before`, `after`).
  */
-import { PaginationInvalidOptionError, InvalidPaginationError, InvalidCursorError, withParameters } from '../errors.js'
+import { withParameters } from '@platform-api/envelope'
+import { PaginationInvalidOptionError, InvalidPaginationError, InvalidCursorError } from '../errors.js'
 import { decodeCursor, type CursorKey } from './cursor.js'
 
 /** Default page size, in items. */

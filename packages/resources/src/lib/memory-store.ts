@@ -99,15 +99,15 @@ export class MemoryStore implements Store {
     return run
   }
 
-  async get<T extends object> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+  async get<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
     return this.#collections.get(collection)?.byId.get(id) as StoredEntity<T> | undefined
   }
 
-  async getByName<T extends object> (collection: string, fullyQualifiedName: string): Promise<StoredEntity<T> | undefined> {
+  async getByName<T extends object = Record<string, unknown>> (collection: string, fullyQualifiedName: string): Promise<StoredEntity<T> | undefined> {
     return this.#collections.get(collection)?.all.get(fullyQualifiedName) as StoredEntity<T> | undefined
   }
 
-  async list<T extends object> (collection: string, query: ListQuery): Promise<ListResult<T>> {
+  async list<T extends object = Record<string, unknown>> (collection: string, query: ListQuery): Promise<ListResult<T>> {
     return this.#list(collection, query) as ListResult<T>
   }
 
@@ -145,15 +145,15 @@ export class MemoryStore implements Store {
     return { items, hasBefore, hasAfter, total }
   }
 
-  async create<T extends object> (collection: string, entity: StoredEntity<T>): Promise<StoredEntity<T>> {
+  async create<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>): Promise<StoredEntity<T>> {
     return await this.#exclusive(() => this.#create(collection, entity, undefined) as StoredEntity<T>)
   }
 
-  async replace<T extends object> (collection: string, entity: StoredEntity<T>, expectedVersion: number): Promise<StoredEntity<T>> {
+  async replace<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>, expectedVersion: number): Promise<StoredEntity<T>> {
     return await this.#exclusive(() => this.#replace(collection, entity, expectedVersion, undefined) as StoredEntity<T>)
   }
 
-  async delete<T extends object> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+  async delete<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
     return await this.#exclusive(() => this.#delete(collection, id, undefined) as StoredEntity<T> | undefined)
   }
 

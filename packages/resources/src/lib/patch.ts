@@ -8,7 +8,7 @@
  * applied to a clone, and the result is validated against the resource's schema again.
  */
 import fastJsonPatch from 'fast-json-patch'
-import { InvalidAttributeError } from '@platform-api/envelope'
+import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
 import { InvalidPatchError } from '../errors.js'
 
 const { applyPatch, JsonPatchError } = fastJsonPatch as unknown as typeof import('fast-json-patch')
@@ -55,9 +55,7 @@ function checkPointer (pointer: string, writable: ReadonlySet<string>, readOnly:
   const top = segs[0]
   if (top === undefined) throw new InvalidPatchError('An operation on the whole document ("") is not allowed; name a field')
   if (!writable.has(top) && readOnly.has(top)) {
-    const err = new InvalidAttributeError(`Field "/${top}" is read-only and cannot be patched`) as Error & { parameters?: string[] }
-    err.parameters = [`/${top}`]
-    throw err
+    throw withParameters(new InvalidAttributeError(`Field "/${top}" is read-only and cannot be patched`), [`/${top}`])
   }
 }
 

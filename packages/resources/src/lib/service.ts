@@ -1,92 +1,86 @@
 /**
- * `ResourceRegistry` and `ResourceService`: the CRUD logic of every declared resource, used
- * by the HTTP routes and by code (seeding, imports). One implementation for all resources.
+ * `ResourceRegistry` and `ResourceService`: the store operations of every declared resource,
+ * used by the HTTP routes of every API version and by code (seeding, imports). One
+ * implementation for all resources; behaviour where the seeds disagree (PUT, DELETE of an
+ * absent entity) is chosen per call, so each API version passes its own policy.
  */
 import { randomUUID } from 'node:crypto'
-import type { FastifyRequest } from 'fastify'
-import type { FastifySchemaCompiler } from 'fastify'
-import { attributeError, createValidatorCompiler, type AjvErrorLike } from '@platform-api/envelope'
-import type { PageRequest } from '@platform-api/pagination'
+import type { FastifyRequest, FastifySchemaCompiler } from 'fastify'
+import { createValidatorCompiler, withParameters } from '@platform-api/envelope'
+import type { CursorKey } from '@platform-api/pagination'
 import { DuplicateNameError, EntityNotEmptyError, EntityNotFoundError, InvalidResourceError, ParentNotFoundError } from '../errors.js'
-import { deriveSchemas, type ResourceDefinition, type ResourceSchemas } from './define.js'
-import { applyJsonPatch, applyMergePatch, type JsonPatchOperation } from './patch.js'
+import { deriveSchemas, type AnyResourceDefinition, type CreateInput, type Entity, type FieldsOf, type ResourceHooks, type ResourceSchemas } from './define.js'
 import type { ListResult, Store, StoredEntity } from './store.js'
+import { ResourceValidator, type PatchKind } from './validation.js'
 
-/** Behaviour switches where the seeds disagree (DESIGN.md). */
-export interface ServiceOptions {
-  /** PUT on an existing entity: `upsert` replaces it (OpenMetadata), `createIfAbsent` leaves it (StarRocks). Default `upsert`. */
-  put?: 'upsert' | 'createIfAbsent'
+/** PUT on an existing entity: `upsert` replaces it (OpenMetadata), `createIfAbsent` leaves it unchanged (StarRocks). */
+export type PutPolicy = 'upsert' | 'createIfAbsent'
+/** DELETE of an absent entity: `notFound` answers 404 (OpenMetadata, Atlas), `ok` succeeds (StarRocks "drop if exists"). */
+export type DeleteMissingPolicy = 'notFound' | 'ok'
+
+/** What every write may be given. */
+export interface WriteOptions<E = StoredEntity> {
+  /** The HTTP request the write came through (handed to the hooks). */
+  request?: FastifyRequest
+  /** Called with the current entity before it is changed (e.g. `If-Match`); throw to refuse. */
+  check?: (existing: E) => void
+  /** Handed to the hooks as `ctx.context`: data a caller from code gives them (never from a client). */
+  context?: Readonly<Record<string, unknown>>
 }
 
-type Validate = ((data: unknown) => boolean) & { errors?: AjvErrorLike[] | null }
+/** One page of a list: keyset cursor or page offset (see `ListQuery`). */
+export interface ListPage { limit: number, after?: CursorKey, before?: CursorKey, offset?: number }
+
+/** The `request` and `context` of a write, as the hooks receive them (absent ones left out). */
+function hookOptions (options: WriteOptions<never>): { request?: FastifyRequest, context?: Readonly<Record<string, unknown>> } {
+  return {
+    ...(options.request !== undefined ? { request: options.request } : {}),
+    ...(options.context !== undefined ? { context: options.context } : {})
+  }
+}
 
 /** Children embedded or deleted with a parent are capped at this many per collection. */
 export const MAX_EMBEDDED = 1000
 
-/** The CRUD operations of one resource. */
-export class ResourceService {
-  readonly definition: ResourceDefinition
+/** The store operations of one resource; `D` is its declaration, so entities are typed. */
+export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefinition> {
+  readonly definition: D
   readonly schemas: ResourceSchemas
   readonly entityName: string
+  readonly validator: ResourceValidator
   readonly #registry: ResourceRegistry
-  readonly #validateCreate: Validate
-  readonly #validatePatchable: Validate
-  readonly #writable: ReadonlySet<string>
-  readonly #readOnly: ReadonlySet<string>
 
-  constructor (registry: ResourceRegistry, definition: ResourceDefinition) {
+  constructor (registry: ResourceRegistry, definition: D, parentSchemas?: ResourceSchemas) {
     this.#registry = registry
     this.definition = definition
-    this.schemas = deriveSchemas(definition)
+    this.schemas = deriveSchemas(definition, parentSchemas)
     this.entityName = definition.entityName ?? definition.collection.replace(/s$/, '')
-    const compile = registry.compile
-    this.#validateCreate = compile({ schema: this.schemas.create, httpPart: 'body', method: 'POST', url: '' }) as Validate
-    this.#validatePatchable = compile({ schema: this.schemas.patchable, httpPart: 'body', method: 'PATCH', url: '' }) as Validate
-    this.#writable = new Set(this.schemas.writable)
-    this.#readOnly = new Set([...this.schemas.readOnly, 'name', ...(definition.parent !== undefined ? [definition.parent.field] : [])])
+    this.validator = new ResourceValidator(this.schemas, registry.compile, definition.parent?.field)
   }
 
   get collection (): string { return this.definition.collection }
+
+  /** The declared hooks, seen untyped: the service stores any declaration's entities alike. */
+  get #hooks (): ResourceHooks<StoredEntity, Record<string, unknown>, Record<string, unknown>> | undefined {
+    return this.definition.hooks as ResourceHooks<StoredEntity, Record<string, unknown>, Record<string, unknown>> | undefined
+  }
   get store (): Store { return this.#registry.store }
 
   /** The resources whose parent is this one. */
   get children (): ResourceService[] { return this.#registry.childrenOf(this.collection) }
 
-  /**
-   * The entity as answered: its schema's properties in order, `href` and the parent
-   * reference's `href` made from `root` (e.g. `https://host/api/v1`); hidden fields never appear.
-   * @param fields keep only `id`, `name`, `href` and these (OpenMetadata `?fields`).
-   * @param omitParent leave the parent reference out (for an entity embedded in its parent).
-   */
-  toEntity (entity: StoredEntity, root: string, fields?: ReadonlySet<string>, omitParent = false): Record<string, unknown> {
-    const parent = this.definition.parent
-    const out: Record<string, unknown> = {}
-    for (const p of this.schemas.properties) {
-      if (fields !== undefined && p !== 'id' && p !== 'name' && p !== 'href' && !fields.has(p)) continue
-      if (p === 'href') {
-        out.href = `${root}/${this.collection}/${entity.id}`
-      } else if (parent !== undefined && p === parent.field) {
-        const ref = entity[p] as { id: string } | undefined
-        if (ref !== undefined && !omitParent) out[p] = { ...ref, href: `${root}/${parent.collection}/${ref.id}` }
-      } else if (entity[p] !== undefined) {
-        out[p] = entity[p]
-      }
-    }
-    return out
-  }
-
   /** @throws ENTITY_NOT_FOUND (404) */
-  async get (id: string, store: Store = this.store): Promise<StoredEntity> {
+  async get (id: string, store: Store = this.store): Promise<Entity<D>> {
     const found = await store.get(this.collection, id)
     if (found === undefined) throw new EntityNotFoundError(this.entityName, id)
-    return found
+    return found as Entity<D>
   }
 
   /** @throws ENTITY_NOT_FOUND (404) */
-  async getByName (fullyQualifiedName: string, store: Store = this.store): Promise<StoredEntity> {
+  async getByName (fullyQualifiedName: string, store: Store = this.store): Promise<Entity<D>> {
     const found = await store.getByName(this.collection, fullyQualifiedName)
     if (found === undefined) throw new EntityNotFoundError(this.entityName, fullyQualifiedName)
-    return found
+    return found as Entity<D>
   }
 
   /**
@@ -94,7 +88,7 @@ export class ResourceService {
    * @param filter equality filters; the parent field (if any) is given as a fullyQualifiedName.
    * @throws ENTITY_NOT_FOUND (404) when the parent filter names no entity.
    */
-  async list (page: PageRequest, filter: Record<string, string | number | boolean> = {}): Promise<ListResult> {
+  async list (page: ListPage, filter: Record<string, string | number | boolean> = {}): Promise<ListResult<FieldsOf<D>>> {
     const rest = { ...filter }
     let parentId: string | undefined
     const parent = this.definition.parent
@@ -107,16 +101,18 @@ export class ResourceService {
       limit: page.limit,
       ...(page.after !== undefined ? { after: page.after } : {}),
       ...(page.before !== undefined ? { before: page.before } : {}),
+      ...(page.offset !== undefined ? { offset: page.offset } : {}),
       ...(parentId !== undefined ? { parentId } : {}),
       ...(Object.keys(rest).length > 0 ? { filter: rest } : {})
     })
   }
 
-  /** Validate a create request (HTTP bodies are already validated; programmatic callers are not). */
-  validateCreate (input: unknown): Record<string, unknown> {
-    const copy = structuredClone(input)
-    if (!this.#validateCreate(copy)) throw attributeError(this.#validateCreate.errors ?? [], 'body')
-    return copy as Record<string, unknown>
+  /**
+   * Validate a create request made from code (HTTP bodies are already validated by their route).
+   * @throws INVALID_ATTRIBUTE / MISSING_ATTRIBUTE (400).
+   */
+  validateCreate (input: unknown): CreateInput<D> {
+    return this.validator.create<CreateInput<D>>(input)
   }
 
   async #resolveParent (input: Record<string, unknown>, store: Store): Promise<StoredEntity | undefined> {
@@ -125,9 +121,7 @@ export class ResourceService {
     const name = String(input[parent.field])
     const found = await store.getByName(parent.collection, name)
     if (found === undefined) {
-      const err = new ParentNotFoundError(this.#registry.get(parent.collection).entityName, name, `/${parent.field}`) as Error & { parameters?: unknown[] }
-      err.parameters = [`/${parent.field}`, name]
-      throw err
+      throw withParameters(new ParentNotFoundError(this.#registry.get(parent.collection).entityName, name, `/${parent.field}`), [`/${parent.field}`, name])
     }
     return found
   }
@@ -143,123 +137,116 @@ export class ResourceService {
     }
   }
 
-  /**
-   * Create an entity from a create request.
-   * @returns the stored entity and the fields shown once in the answer (from `hooks.beforeCreate`).
-   * @throws PARENT_NOT_FOUND (404), DUPLICATE_NAME (409), INVALID_ATTRIBUTE (400, programmatic input).
-   */
-  async create (input: Record<string, unknown>, request?: FastifyRequest, store: Store = this.store): Promise<{ entity: StoredEntity, extra: Record<string, unknown> | undefined }> {
-    return await store.transaction(async (tx) => {
-      const parent = await this.#resolveParent(input, tx)
-      const now = new Date().toISOString()
-      const name = typeof input.name === 'string' ? input.name : ''
-      const entity: StoredEntity = {
-        id: randomUUID(),
-        name,
-        fullyQualifiedName: this.#fullyQualifiedName(name, parent),
-        parentId: parent?.id ?? null,
-        version: 1,
-        createdAt: now,
-        updatedAt: now
-      }
-      if (parent !== undefined && this.definition.parent !== undefined) {
-        entity[this.definition.parent.field] = { id: parent.id, name: parent.name, fullyQualifiedName: parent.fullyQualifiedName }
-      }
-      this.#applyFields(entity, input)
-      const extra = await this.definition.hooks?.beforeCreate?.({ entity, input, parent, store: tx, ...(request !== undefined ? { request } : {}) }) ?? undefined
-      if (this.definition.name === false) {
-        if (typeof entity.name !== 'string' || entity.name === '') throw new InvalidResourceError(`${this.collection}: hooks.beforeCreate must set entity.name`)
-        entity.fullyQualifiedName = this.#fullyQualifiedName(entity.name, parent)
-      }
-      await this.definition.hooks?.beforeWrite?.({ entity, store: tx, ...(request !== undefined ? { request } : {}) })
-      if (await tx.getByName(this.collection, entity.fullyQualifiedName) !== undefined) {
-        throw this.#duplicate(entity.fullyQualifiedName)
-      }
-      return { entity: await tx.create(this.collection, entity), extra: extra === null ? undefined : extra }
-    })
-  }
-
   #duplicate (fullyQualifiedName: string): Error {
-    const err = new DuplicateNameError(this.entityName, fullyQualifiedName) as Error & { parameters?: unknown[] }
-    err.parameters = [fullyQualifiedName]
-    return err
+    return withParameters(new DuplicateNameError(this.entityName, fullyQualifiedName), [fullyQualifiedName])
   }
 
   /**
-   * PUT: create, or (per `options.put`) replace the entity with the same parent and name.
-   * @param check called with the existing entity before it is replaced (If-Match).
+   * Create an entity from a validated create request, in one transaction with its hooks.
+   * @returns the stored entity and the one-time fields shown in the answer (from `hooks.beforeCreate`).
+   * @throws PARENT_NOT_FOUND (404), DUPLICATE_NAME (409).
    */
-  async put (input: Record<string, unknown>, request?: FastifyRequest, check?: (existing: StoredEntity) => void): Promise<{ entity: StoredEntity, created: boolean, extra: Record<string, unknown> | undefined }> {
-    const parent = await this.#resolveParent(input, this.store)
-    const existing = await this.store.getByName(this.collection, this.#fullyQualifiedName(String(input.name), parent))
-    if (existing === undefined) {
-      try {
-        return { ...(await this.create(input, request)), created: true }
-      } catch (err) {
-        // Lost a race with another create of the same name: answer as if it existed.
-        if ((err as { code?: string }).code !== 'DUPLICATE_NAME') throw err
-        return await this.put(input, request, check)
-      }
+  async create (input: CreateInput<D>, options: WriteOptions<Entity<D>> = {}): Promise<{ entity: Entity<D>, extra: Record<string, unknown> | undefined }> {
+    return await this.store.transaction(async (tx) => await this.#create(input as Record<string, unknown>, options, tx))
+  }
+
+  async #create (input: Record<string, unknown>, options: WriteOptions<Entity<D>>, tx: Store): Promise<{ entity: Entity<D>, extra: Record<string, unknown> | undefined }> {
+    const parent = await this.#resolveParent(input, tx)
+    const now = new Date().toISOString()
+    const name = typeof input.name === 'string' ? input.name : ''
+    const entity: StoredEntity = {
+      id: randomUUID(),
+      name,
+      fullyQualifiedName: this.#fullyQualifiedName(name, parent),
+      parentId: parent?.id ?? null,
+      version: 1,
+      createdAt: now,
+      updatedAt: now
     }
-    check?.(existing)
-    if (this.#registry.options.put === 'createIfAbsent') return { entity: existing, created: false, extra: undefined }
-    const next: StoredEntity = { ...existing, version: existing.version + 1, updatedAt: new Date().toISOString() }
-    this.#applyFields(next, input)
-    await this.definition.hooks?.beforeWrite?.({ entity: next, store: this.store, ...(request !== undefined ? { request } : {}) })
-    return { entity: await this.store.replace(this.collection, next, existing.version), created: false, extra: undefined }
+    if (parent !== undefined && this.definition.parent !== undefined) {
+      entity[this.definition.parent.field] = { id: parent.id, name: parent.name, fullyQualifiedName: parent.fullyQualifiedName }
+    }
+    this.#applyFields(entity, input)
+    const hooks = this.#hooks
+    const extra = await hooks?.beforeCreate?.({ entity, input, parent, store: tx, ...hookOptions(options) }) ?? undefined
+    if (this.definition.name === false) {
+      if (typeof entity.name !== 'string' || entity.name === '') throw new InvalidResourceError(`${this.collection}: hooks.beforeCreate must set entity.name`)
+      entity.fullyQualifiedName = this.#fullyQualifiedName(entity.name, parent)
+    }
+    await hooks?.beforeWrite?.({ entity, store: tx, ...hookOptions(options) })
+    if (await tx.getByName(this.collection, entity.fullyQualifiedName) !== undefined) throw this.#duplicate(entity.fullyQualifiedName)
+    return { entity: await tx.create(this.collection, entity) as Entity<D>, extra: extra ?? undefined }
   }
 
   /**
-   * PATCH with a JSON Patch (RFC 6902) or merge patch (RFC 7396) on the writable fields.
-   * @throws INVALID_PATCH, INVALID_ATTRIBUTE (400) for read-only paths or a result that breaks the schema.
+   * PUT: create, or per `policy` replace (`upsert`) or leave (`createIfAbsent`) the entity
+   * with the same parent and name. Runs in one transaction with the hooks.
+   * @param options.check called with the existing entity before it is replaced (If-Match).
    */
-  async patch (id: string, kind: 'json-patch' | 'merge-patch', document: unknown, check?: (existing: StoredEntity) => void, request?: FastifyRequest): Promise<StoredEntity> {
-    const current = await this.get(id)
-    check?.(current)
-    const view: Record<string, unknown> = {}
-    for (const f of this.schemas.writable) if (current[f] !== undefined) view[f] = current[f]
-    let patched: unknown
-    if (kind === 'json-patch') {
-      patched = applyJsonPatch(view, document as JsonPatchOperation[], this.#writable, this.#readOnly)
-    } else {
-      if (document !== null && typeof document === 'object' && !Array.isArray(document)) {
-        for (const key of Object.keys(document)) {
-          if (!this.#writable.has(key) && this.#readOnly.has(key)) {
-            const err = attributeError([{ keyword: 'additionalProperties', instancePath: '', params: { additionalProperty: key }, parentSchema: { 'x-read-only': [key] } }], 'body')
-            throw err
-          }
-        }
-      }
-      patched = applyMergePatch(view, document)
+  async put (input: CreateInput<D>, options: WriteOptions<Entity<D>> & { policy?: PutPolicy } = {}): Promise<{ entity: Entity<D>, created: boolean, extra: Record<string, unknown> | undefined }> {
+    const { check, policy = 'upsert' } = options
+    const attempt = async (): Promise<{ entity: Entity<D>, created: boolean, extra: Record<string, unknown> | undefined }> => await this.store.transaction(async (tx) => {
+      const fields = input as Record<string, unknown>
+      const parent = await this.#resolveParent(fields, tx)
+      const existing = await tx.getByName(this.collection, this.#fullyQualifiedName(String(fields.name), parent)) as Entity<D> | undefined
+      if (existing === undefined) return { ...(await this.#create(fields, options, tx)), created: true }
+      check?.(existing)
+      if (policy === 'createIfAbsent') return { entity: existing, created: false, extra: undefined }
+      const next: StoredEntity = { ...existing, version: existing.version + 1, updatedAt: new Date().toISOString() }
+      this.#applyFields(next, fields)
+      await this.#hooks?.beforeWrite?.({ entity: next, previous: existing, store: tx, ...hookOptions(options) })
+      return { entity: await tx.replace(this.collection, next, existing.version) as Entity<D>, created: false, extra: undefined }
+    })
+    try {
+      return await attempt()
+    } catch (err) {
+      // Lost a race with a concurrent create of the same name: now it exists, so PUT it again.
+      if ((err as { code?: string }).code !== 'DUPLICATE_NAME') throw err
+      return await attempt()
     }
-    if (!this.#validatePatchable(patched)) throw attributeError(this.#validatePatchable.errors ?? [], 'body')
-    const next: StoredEntity = { ...current, version: current.version + 1, updatedAt: new Date().toISOString() }
-    this.#applyFields(next, patched as Record<string, unknown>)
-    await this.definition.hooks?.beforeWrite?.({ entity: next, store: this.store, ...(request !== undefined ? { request } : {}) })
-    return await this.store.replace(this.collection, next, current.version)
+  }
+
+  /**
+   * PATCH with a JSON Patch (RFC 6902) or merge patch (RFC 7396) on the writable fields, in one
+   * transaction with the hooks.
+   * @throws ENTITY_NOT_FOUND (404); INVALID_PATCH, INVALID_ATTRIBUTE (400) for read-only paths or a result that breaks the schema.
+   */
+  async patch (id: string, kind: PatchKind, document: unknown, options: WriteOptions<Entity<D>> = {}): Promise<Entity<D>> {
+    const { check } = options
+    return await this.store.transaction(async (tx) => {
+      const current = await this.get(id, tx)
+      check?.(current)
+      const patched = this.validator.patch(current, kind, document)
+      const next: StoredEntity = { ...current, version: current.version + 1, updatedAt: new Date().toISOString() }
+      this.#applyFields(next, patched)
+      await this.#hooks?.beforeWrite?.({ entity: next, previous: current, store: tx, ...hookOptions(options) })
+      return await tx.replace(this.collection, next, current.version) as Entity<D>
+    })
   }
 
   /**
    * Delete an entity; with `recursive`, its descendants too, in one transaction.
-   * @throws ENTITY_NOT_FOUND (404); ENTITY_NOT_EMPTY (409) when it has children and not `recursive`.
+   * @returns the deleted entity, or `undefined` when it was absent and `missing` is `ok`.
+   * @throws ENTITY_NOT_FOUND (404) when absent (policy `notFound`, the default); ENTITY_NOT_EMPTY (409) when it has children and not `recursive`.
    */
-  async delete (id: string, recursive: boolean, check?: (existing: StoredEntity) => void): Promise<StoredEntity> {
+  async delete (id: string, options: { recursive?: boolean, check?: (existing: Entity<D>) => void, missing?: DeleteMissingPolicy } = {}): Promise<Entity<D> | undefined> {
+    const { recursive = false, check, missing = 'notFound' } = options
     return await this.store.transaction(async (tx) => {
-      const current = await this.get(id, tx)
+      const current = await tx.get(this.collection, id) as Entity<D> | undefined
+      if (current === undefined) {
+        if (missing === 'ok') return undefined
+        throw new EntityNotFoundError(this.entityName, id)
+      }
       check?.(current)
       for (const child of this.children) {
         const { total } = await tx.list(child.collection, { parentId: id, limit: 1 })
         if (total === 0) continue
-        if (!recursive) {
-          const err = new EntityNotEmptyError(this.entityName, current.fullyQualifiedName, `${total} ${child.collection}`) as Error & { parameters?: unknown[] }
-          err.parameters = [child.collection, total]
-          throw err
-        }
+        if (!recursive) throw withParameters(new EntityNotEmptyError(this.entityName, current.fullyQualifiedName, `${total} ${child.collection}`), [child.collection, total])
         await child.#deleteChildrenOf(id, tx)
       }
       const deleted = await tx.delete(this.collection, id)
       if (deleted === undefined) throw new EntityNotFoundError(this.entityName, id)
-      return deleted
+      return deleted as Entity<D>
     })
   }
 
@@ -283,32 +270,32 @@ export class ResourceService {
   }
 }
 
-/** All declared resources over one store. */
+/** All declared resources over one store; shared by every API version that serves them. */
 export class ResourceRegistry {
   readonly store: Store
-  readonly options: Required<ServiceOptions>
-  /** One validator compiler for every service's programmatic checks. */
+  /** One validator compiler (the suite's rules) for every service's writes made from code and patch results. */
   readonly compile: FastifySchemaCompiler<unknown> = createValidatorCompiler()
   readonly #services = new Map<string, ResourceService>()
+  #closed: Promise<void> | undefined
 
   /**
-   * @throws RESOURCES_INVALID_OPTION when a collection repeats or a parent is not declared.
+   * @param definitions parents before children.
+   * @throws RESOURCES_INVALID_OPTION when a collection repeats, is not camelCase, or a parent is not declared before it.
    */
-  constructor (store: Store, definitions: readonly ResourceDefinition[], options: ServiceOptions = {}) {
+  constructor (store: Store, definitions: readonly AnyResourceDefinition[]) {
     if (store == null || typeof store.get !== 'function') throw new InvalidResourceError('store must implement Store')
     this.store = store
-    this.options = { put: options.put ?? 'upsert' }
-    if (this.options.put !== 'upsert' && this.options.put !== 'createIfAbsent') throw new InvalidResourceError("put must be 'upsert' or 'createIfAbsent'")
     for (const def of definitions) {
       if (typeof def.collection !== 'string' || !/^[a-z][A-Za-z0-9]*$/.test(def.collection)) throw new InvalidResourceError(`collection must be camelCase letters and digits, got ${String(def.collection)}`)
       if (this.#services.has(def.collection)) throw new InvalidResourceError(`collection ${def.collection} is declared twice`)
       if (def.fields?.type !== 'object') throw new InvalidResourceError(`${def.collection}: fields must be a TypeBox Type.Object`)
-      this.#services.set(def.collection, new ResourceService(this, def))
-    }
-    for (const def of definitions) {
-      if (def.parent !== undefined && !this.#services.has(def.parent.collection)) {
-        throw new InvalidResourceError(`${def.collection}: parent collection ${def.parent.collection} is not declared`)
+      let parentSchemas: ResourceSchemas | undefined
+      if (def.parent !== undefined) {
+        const parent = this.#services.get(def.parent.collection)
+        if (parent === undefined) throw new InvalidResourceError(`${def.collection}: parent collection ${String(def.parent.collection)} is not declared before it`)
+        parentSchemas = parent.schemas
       }
+      this.#services.set(def.collection, new ResourceService(this, def, parentSchemas))
     }
   }
 
@@ -319,11 +306,24 @@ export class ResourceRegistry {
     return s
   }
 
+  /** The typed service of a declaration registered here. @throws RESOURCES_INVALID_OPTION when not declared. */
+  service<D extends AnyResourceDefinition> (definition: D): ResourceService<D> {
+    const s = this.get(definition.collection)
+    if (s.definition !== definition) throw new InvalidResourceError(`collection ${definition.collection} is declared here by another definition`)
+    return s as unknown as ResourceService<D>
+  }
+
   /** Every service, in declaration order. */
   all (): ResourceService[] { return [...this.#services.values()] }
 
   /** The services whose parent is `collection`. */
   childrenOf (collection: string): ResourceService[] {
     return this.all().filter((s) => s.definition.parent?.collection === collection)
+  }
+
+  /** Close the store once, however many API versions share this registry (called from `onClose`). */
+  async close (): Promise<void> {
+    this.#closed ??= this.store.close?.() ?? Promise.resolve()
+    await this.#closed
   }
 }

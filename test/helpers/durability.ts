@@ -1,16 +1,17 @@
 /**
- * Durability (issue 7): the example server is killed with SIGKILL during a write load; after
- * a restart on the same data every write that was answered 2xx is there and no write that
- * was refused. Run on the embedded PGlite store and on the PostgreSQL server.
+ * The durability check of issue 7, shared by `durability-pglite.test.ts` and
+ * `durability-postgres.test.ts`: the example server is killed with SIGKILL during a write
+ * load; after a restart on the same data every write that was answered 2xx is there and no
+ * write that was refused.
  */
-import { existsSync } from 'node:fs'
-import t from 'tap'
-import { DigestClient } from './helpers/digest-client.js'
-import { MAIN, startServer, type RunningServer } from './helpers/server.js'
-import { TEST_DATABASE_URL, dropSchema, postgresUnavailable, uniqueSchema } from '../packages/store-postgres/test/fixtures/postgres.js'
+import type { Test } from 'tap'
+import { DigestClient } from './digest-client.js'
+import { startServer, type RunningServer } from './server.js'
 
-const OWNER = 'durableowner'
-const SECRET = '0b8f2a8e-3c1d-4e5f-9a6b-7c8d9e0f1a2b'
+export const OWNER = 'durableowner'
+export const SECRET = '0b8f2a8e-3c1d-4e5f-9a6b-7c8d9e0f1a2b'
+/** Start timeout of the server, in milliseconds (a first start creates and seeds the database). */
+export const START_MS = 90_000
 const WORKERS = 6
 const LOAD_MS = 2500
 
@@ -71,8 +72,9 @@ async function writeLoad (server: RunningServer, stopAt: () => boolean): Promise
 
 function count (m: Map<string, Outcome>, o: Outcome): number { return [...m.values()].filter((v) => v === o).length }
 
-async function killDuringLoad (t: Tap.Test, env: Record<string, string>): Promise<void> {
-  const first = await startServer(env)
+/** Start the server with `env`, load it with writes, SIGKILL it, restart it and check every write. */
+export async function killDuringLoad (t: Test, env: Record<string, string>): Promise<void> {
+  const first = await startServer(env, START_MS)
   let killed = false
   let acked = 0
   const load = writeLoad(first, () => killed)
@@ -85,7 +87,7 @@ async function killDuringLoad (t: Tap.Test, env: Record<string, string>): Promis
   acked = count(ledger.created, 'acked')
   t.ok(acked > 20, `the load got ${acked} creates answered 201 before the kill`)
 
-  const second = await startServer(env)
+  const second = await startServer(env, START_MS)
   t.teardown(async () => { await second.stop() })
   const client = new DigestClient(second.origin, OWNER, SECRET)
   const missing: string[] = []
@@ -118,20 +120,3 @@ async function killDuringLoad (t: Tap.Test, env: Record<string, string>): Promis
   t.equal(tables.json?.paging?.total, 13, 'the seed is there once (not repeated by the restart)')
 }
 
-type Tap = { Test: Parameters<Parameters<typeof t.test>[1] & ((t: never) => unknown)>[0] }
-
-if (!existsSync(MAIN)) {
-  t.fail(`build first (npm run build): ${MAIN} is missing`)
-} else {
-  t.test('embedded PGlite: SIGKILL during a write load loses no acknowledged write', async (t) => {
-    const dataDir = t.testdir({})
-    await killDuringLoad(t, { DATA_DIR: dataDir, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET })
-  })
-
-  const unavailable = await postgresUnavailable()
-  t.test('PostgreSQL server: SIGKILL during a write load loses no acknowledged write', { skip: unavailable }, async (t) => {
-    const schema = uniqueSchema()
-    t.teardown(async () => { await dropSchema(schema) })
-    await killDuringLoad(t, { DATA_DIR: t.testdir({}), DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET })
-  })
-}
