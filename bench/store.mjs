@@ -63,7 +63,7 @@ async function storeLayer (store) {
 }
 
 async function httpLayer (store) {
-  const { app } = await buildServer({ envelope: { httpsOnly: false }, store, seed: false, adminKey: { ...OWNER, accessList: [{ cidrBlock: '127.0.0.1/32' }] } })
+  const { app } = await buildServer({ envelope: { httpsOnly: false }, publicUrl: 'https://bench.invalid', store, seed: false, adminKey: { ...OWNER, accessList: [{ cidrBlock: '127.0.0.1/32' }] } })
   await app.ready()
   const challenge = (await app.inject({ url: '/api/v1/catalogs' })).headers['www-authenticate']
   const auth = (method, uri) => digestAuthorization({ challenge: Array.isArray(challenge) ? challenge[0] : challenge, username: OWNER.publicKey, password: OWNER.privateKey, method, uri })
