@@ -6,6 +6,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = new URL('../', import.meta.url)
 const PACKAGES = ['envelope', 'auth', 'access-list', 'pagination', 'resources', 'store-postgres']
+/** Catalogues outside packages/: the example server's own codes. */
+const EXAMPLES = ['platform-server']
 
 /** The markdown text of docs/errors.md. */
 export async function render () {
@@ -19,9 +21,13 @@ export async function render () {
     '(`BAD_REQUEST`, `NOT_FOUND`, `CONFLICT`, `INTERNAL_ERROR`, ...).',
     ''
   ]
-  for (const pkg of PACKAGES) {
-    const mod = await import(pathToFileURL(fileURLToPath(new URL(`packages/${pkg}/dist/errors.js`, root))).href)
-    lines.push(`## @platform-api/${pkg}`, '', '| errorCode | HTTP status | detail (template) |', '|---|---|---|')
+  const catalogues = [
+    ...PACKAGES.map((pkg) => ({ title: `@platform-api/${pkg}`, path: `packages/${pkg}/dist/errors.js` })),
+    ...EXAMPLES.map((name) => ({ title: `examples/${name}`, path: `examples/${name}/dist/errors.js` }))
+  ]
+  for (const { title, path } of catalogues) {
+    const mod = await import(pathToFileURL(fileURLToPath(new URL(path, root))).href)
+    lines.push(`## ${title}`, '', '| errorCode | HTTP status | detail (template) |', '|---|---|---|')
     const rows = []
     for (const value of Object.values(mod)) {
       if (typeof value !== 'function' || !(value.prototype instanceof Error)) continue

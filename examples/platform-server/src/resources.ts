@@ -7,6 +7,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
 import { computeHA1, defineResource, parseAccessListEntry, type AnyResourceDefinition } from 'fastify-platform-api'
 import { PUBLIC_KEY_PATTERN } from './config.js'
+import { createTableFromSql } from './create-table.js'
 
 /** The Digest realm of the example server; HA1 hashes are bound to it. */
 export const REALM = 'platform-api'
@@ -42,7 +43,8 @@ export const tables = defineResource({
     tableType: Type.Union(['table', 'view', 'materializedView'].map((t) => Type.Literal(t)), { default: 'table' }),
     description: Description
   }),
-  filters: ['tableType']
+  filters: ['tableType'],
+  actions: [createTableFromSql]
 })
 
 export const columns = defineResource({

@@ -72,7 +72,21 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     auth: { keyStore: new ResourceKeyStore(store), realm: REALM, ...(options.nonceSecret !== undefined ? { nonceSecret: options.nonceSecret } : {}) },
     ...(options.cursorSecret !== undefined ? { pagination: { cursorSecret: options.cursorSecret } } : {}),
     publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
-    versions: [{ prefix: '/api/v1', registry }]
+    versions: [
+      { prefix: '/api/v1', registry },
+      // StarRocks conventions over the same store (API-CONTRACT.md "/api/v2").
+      {
+        prefix: '/api/v2',
+        registry,
+        collections: ['catalogs', 'databases', 'tables', 'columns'],
+        style: 'status',
+        paths: 'nested',
+        pagination: 'page',
+        put: 'createIfAbsent',
+        deleteMissing: 'ok',
+        mergePatchTypes: ['application/json']
+      }
+    ]
   })
   app.get('/health', {
     config: { auth: false, accessList: false },

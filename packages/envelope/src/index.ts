@@ -15,8 +15,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifySensible from '@fastify/sensible'
 import type { TSchema } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
-import { HttpsRequiredError, InvalidOptionError, MethodNotAllowedError, NotAcceptableError, NotFoundError, PermissionWithoutAuthorizationError, withHeaders } from './errors.js'
-import { acceptsJson } from './lib/accept.js'
+import { HttpsRequiredError, InvalidAttributeError, InvalidOptionError, MethodNotAllowedError, NotAcceptableError, NotFoundError, PermissionWithoutAuthorizationError, withHeaders, withParameters } from './errors.js'
+import { acceptsJson, prefersProblemJson } from './lib/accept.js'
+import { PROBLEM_JSON, toProblemDetails } from './lib/problem.js'
 import { AllowRegistry } from './lib/allow.js'
 import { renderError } from './lib/render.js'
 import { ErrorBodySchema, StatusBodySchema, StatusErrorBodySchema, type ErrorBody } from './lib/schemas.js'
@@ -24,7 +25,8 @@ import { createValidatorBuilder } from './lib/validator.js'
 import './lib/principal.js'
 
 export * from './errors.js'
-export { acceptsJson } from './lib/accept.js'
+export { acceptsJson, prefersProblemJson } from './lib/accept.js'
+export { ProblemDetailsSchema, toProblemDetails, PROBLEM_JSON, type ProblemDetails } from './lib/problem.js'
 export { attributeError, escapePointer, type AjvErrorLike, type AttributeError } from './lib/validation-error.js'
 export { renderError, type RenderedError } from './lib/render.js'
 export { createValidatorBuilder, createValidatorCompiler, platformKeywords, PLATFORM_KEYWORDS, SUITE_AJV_OPTIONS } from './lib/validator.js'
@@ -161,7 +163,12 @@ async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promi
     if (rendered.fault) request.log.error({ err: error }, 'request failed')
     else request.log.info({ errorCode: rendered.body.errorCode, statusCode: rendered.statusCode }, rendered.body.detail)
     if (rendered.headers !== undefined) reply.headers(rendered.headers)
-    reply.code(rendered.statusCode).type('application/json; charset=utf-8')
+    reply.code(rendered.statusCode)
+    if (prefersProblemJson(request.headers.accept)) {
+      // RFC 9457, whatever the style: the client asked for it. Not the route's error schema.
+      return reply.type(`${PROBLEM_JSON}; charset=utf-8`).serializer(JSON.stringify).send(toProblemDetails(rendered.body, request.url.split('?', 1)[0] ?? '/'))
+    }
+    reply.type('application/json; charset=utf-8')
     return options.style === 'status' ? toStatusError(rendered.body) : rendered.body
   })
 
@@ -200,6 +207,7 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header(header, request.id)
     reply.cacheControl('no-store')
+    readResponseOptions(request)
     if (request.protocol === 'https') {
       if (hsts !== undefined) reply.header('strict-transport-security', hsts)
     } else if (options.httpsOnly) {
@@ -212,6 +220,45 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
 
   if (options.methodNotAllowed) {
     fastify.addHook('onRoute', (route) => { root.registry.add(route.method, route.url) })
+  }
+
+  fastify.addHook('onSend', async (request, reply, payload) => {
+    const wanted = (request as unknown as Record<symbol, ResponseOptions | undefined>)[kResponseOptions]
+    if (wanted === undefined || (typeof payload !== 'string' && payload !== undefined && payload !== null)) return payload
+    let text = typeof payload === 'string' && payload !== '' ? payload : 'null'
+    if (wanted.envelope) {
+      // Atlas `?envelope=true`: for clients that cannot read status codes.
+      text = `{"status":${reply.statusCode},"content":${text}}`
+      reply.code(200).type('application/json; charset=utf-8')
+    }
+    if (wanted.pretty) text = JSON.stringify(JSON.parse(text), null, 2)
+    return text
+  })
+}
+
+/** The response options a client may add to any request (`?envelope=true`, `?pretty=true`). */
+interface ResponseOptions { envelope: boolean, pretty: boolean }
+const kResponseOptions = Symbol('platform-api.envelope.responseOptions')
+const RESPONSE_OPTIONS = ['envelope', 'pretty'] as const
+
+/**
+ * Takes `envelope` and `pretty` out of the query (so routes' query schemas never see them)
+ * and remembers them on the request. Values: `true` or `false`.
+ * @throws INVALID_ATTRIBUTE (400) for another value.
+ */
+function readResponseOptions (request: FastifyRequest): void {
+  const query = request.query as Record<string, unknown> | undefined
+  if (query === undefined || query === null || (query.envelope === undefined && query.pretty === undefined)) return
+  const wanted: ResponseOptions = { envelope: false, pretty: false }
+  ;(request as unknown as Record<symbol, ResponseOptions>)[kResponseOptions] = wanted
+  for (const name of RESPONSE_OPTIONS) {
+    const value = query[name]
+    if (value === undefined) continue
+    delete query[name]
+    if (value !== 'true' && value !== 'false') {
+      throw withParameters(new InvalidAttributeError(`Query parameter "${name}" must be true or false`), [name])
+    }
+    wanted[name] = value === 'true'
   }
 }
 

@@ -97,3 +97,15 @@ t.test('fastify.envelope.responses: the success schema wrapped per style, the er
   const missing = await app.inject({ method: 'GET', url: '/v2/nothing' })
   t.match(missing.json(), { status: '404', message: 'Not Found', result: { errorCode: 'NOT_FOUND' } })
 })
+
+t.test('with allErrors off, a misspelt required field is still reported as the unknown field with "did you mean"', async (t) => {
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(envelope, { httpsOnly: false })
+  app.post('/books', { schema: { body: Type.Object({ title: Type.String(), pages: Type.Optional(Type.Integer()) }, { additionalProperties: false }) } }, async (request) => request.body)
+  const res = await app.inject({ method: 'POST', url: '/books', payload: { titel: 'Dune' } })
+  t.equal(res.statusCode, 400)
+  t.equal(res.json().errorCode, 'INVALID_ATTRIBUTE')
+  t.same(res.json().parameters, ['/titel', '/title'])
+  t.match(res.json().detail, /^Unknown field "\/titel"; did you mean "title"\? \(and 1 more: Missing required field "\/title"\)$/)
+})

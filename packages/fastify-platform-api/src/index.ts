@@ -12,7 +12,7 @@ import platformAccessList, { type AccessListOptions } from '@platform-api/access
 import platformAuth, { type AuthOptions } from '@platform-api/auth'
 import platformEnvelope, { type EnvelopeOptions } from '@platform-api/envelope'
 import platformPagination, { type PaginationOptions } from '@platform-api/pagination'
-import platformResources, { type DeleteMissingPolicy, type PutPolicy, type ResourceRegistry } from '@platform-api/resources'
+import platformResources, { type DeleteMissingPolicy, type PathScheme, type PutPolicy, type ResourceRegistry } from '@platform-api/resources'
 
 export { platformAccessList, platformAuth, platformEnvelope, platformPagination, platformResources }
 export * from '@platform-api/resources'
@@ -21,7 +21,7 @@ export {
   type ApiKeyCredentials, type AuthOptions, type DigestAlgorithm, type KeyStore, type Principal
 } from '@platform-api/auth'
 export { compileAccessList, parseAccessListEntry, type AccessListOptions } from '@platform-api/access-list'
-export { createValidatorCompiler, type EnvelopeOptions, type ErrorBody } from '@platform-api/envelope'
+export { createValidatorCompiler, withParameters, withHeaders, type EnvelopeOptions, type ErrorBody } from '@platform-api/envelope'
 export { encodeCursor, decodeCursor, type PaginationOptions, type Paging } from '@platform-api/pagination'
 
 /** One API version: a prefix and the resources it serves. */
@@ -40,6 +40,12 @@ export interface ApiVersionOptions {
   deleteMissing?: DeleteMissingPolicy
   /** Longest JSON Patch document, in operations. Default 100. */
   maxPatchOperations?: number
+  /** Path scheme: `flat` (OpenMetadata) or `nested` (StarRocks, names in the path). Default `flat`. */
+  paths?: PathScheme
+  /** List pagination: `cursor` or `page`. Default `cursor`. */
+  pagination?: 'cursor' | 'page'
+  /** Media types PATCH also takes as a merge patch, e.g. `['application/json']`. Default none. */
+  mergePatchTypes?: string[]
 }
 
 /** Options of the umbrella plugin: each sub-plugin's options under its name. */
@@ -77,7 +83,10 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
         ...(version.collections !== undefined ? { collections: version.collections } : {}),
         ...(version.put !== undefined ? { put: version.put } : {}),
         ...(version.deleteMissing !== undefined ? { deleteMissing: version.deleteMissing } : {}),
-        ...(version.maxPatchOperations !== undefined ? { maxPatchOperations: version.maxPatchOperations } : {})
+        ...(version.maxPatchOperations !== undefined ? { maxPatchOperations: version.maxPatchOperations } : {}),
+        ...(version.paths !== undefined ? { paths: version.paths } : {}),
+        ...(version.pagination !== undefined ? { pagination: version.pagination } : {}),
+        ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {})
       })
     }, { prefix: version.prefix })
   }

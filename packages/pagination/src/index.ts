@@ -1,7 +1,8 @@
 /**
  * @platform-api/pagination: cursor pagination in OpenMetadata's form (seed "Cursor-based
  * pagination"): `GET /things?limit=10&after=<cursor>` answers
- * `{data: [...], paging: {before, after, total}}`.
+ * `{data: [...], paging: {before, after, total}}`; and page mode (StarRocks, Atlas):
+ * `GET /things?pageNum=2&itemsPerPage=10` answers `{items, pageNum, itemsPerPage, totalCount}`.
  *
  * The plugin decorates `fastify.pagination` with the configured page size bounds, the
  * querystring schema, and cursor helpers signed with one secret, so that a list route
@@ -15,6 +16,7 @@ import { PaginationInvalidOptionError } from './errors.js'
 import { encodeCursor, type CursorKey } from './lib/cursor.js'
 import { readPageRequest, resolveLimits, type PageQuery, type PageRequest } from './lib/page-request.js'
 import { CursorQuerySchema, type TCursorQuery } from './lib/schemas.js'
+import { PageQuerySchema, readPageMode, type PageModeQuery, type PageModeRequest, type TPageQuery } from './lib/page-mode.js'
 
 export { InvalidCursorError, InvalidPaginationError, PaginationInvalidOptionError } from './errors.js'
 export { encodeCursor, decodeCursor, MAX_CURSOR_LENGTH, type CursorKey } from './lib/cursor.js'
@@ -23,6 +25,7 @@ export {
   type PageQuery, type PageRequest, type PageRequestOptions, type LimitOptions
 } from './lib/page-request.js'
 export { PagingSchema, ListResponseSchema, CursorQuerySchema, type Paging, type TCursorQuery } from './lib/schemas.js'
+export { PageQuerySchema, PageResponseSchema, readPageMode, MAX_PAGE_NUM, type PageModeQuery, type PageModeRequest, type TPageQuery } from './lib/page-mode.js'
 
 /** Shortest `cursorSecret` accepted, in bytes. */
 export const MIN_CURSOR_SECRET_BYTES = 16
@@ -57,6 +60,13 @@ export interface PaginationDecorator {
   parse(query: PageQuery): PageRequest
   /** Encodes an item's sort key as a signed cursor for `paging.before` / `paging.after` (see `encodeCursor`). */
   cursor(key: CursorKey): string
+  /** Page-mode querystring schema: `pageNum` (default 1), `itemsPerPage` (1..maxLimit, default defaultLimit). */
+  readonly pageQuerySchema: TPageQuery
+  /**
+   * Reads `pageNum` and `itemsPerPage` (page mode) from `request.query`.
+   * @throws `INVALID_PAGINATION` (400) naming the parameter.
+   */
+  parsePage(query: PageModeQuery): PageModeRequest
 }
 
 declare module 'fastify' {
@@ -84,7 +94,9 @@ async function platformPaginationPlugin (fastify: FastifyInstance, options: Pagi
     maxLimit,
     querySchema: CursorQuerySchema({ defaultLimit, maxLimit }),
     parse: (query: PageQuery) => readPageRequest(query, defaultLimit, maxLimit, secret),
-    cursor: (key: CursorKey) => encodeCursor(key, secret)
+    cursor: (key: CursorKey) => encodeCursor(key, secret),
+    pageQuerySchema: PageQuerySchema({ defaultLimit, maxLimit }),
+    parsePage: (query: PageModeQuery) => readPageMode(query, defaultLimit, maxLimit)
   })
   fastify.decorate('pagination', pagination)
 }

@@ -13,7 +13,8 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { InvalidResourceError } from './errors.js'
 import { JSON_PATCH, MERGE_PATCH } from './lib/patch.js'
-import { registerResourceRoutes } from './lib/routes.js'
+import type { PathScheme } from './lib/links.js'
+import { createPresenter, registerResourceRoutes } from './lib/routes.js'
 import { ResourceRegistry, type DeleteMissingPolicy, type PutPolicy } from './lib/service.js'
 
 export * from './errors.js'
@@ -22,7 +23,8 @@ export type { Store, StoredEntity, EntityBase, ListQuery, ListResult } from './l
 export { MemoryStore } from './lib/memory-store.js'
 export { ResourceRegistry, ResourceService, MAX_EMBEDDED, type PutPolicy, type DeleteMissingPolicy, type WriteOptions, type ListPage } from './lib/service.js'
 export { ResourceValidator, type PatchKind } from './lib/validation.js'
-export { EntityPresenter } from './lib/links.js'
+export { EntityPresenter, entityPath, pathSegment, type LinkTarget, type PathScheme } from './lib/links.js'
+export type { ActionContext, ActionResult, ResourceAction } from './lib/actions.js'
 export { applyJsonPatch, applyMergePatch, JSON_PATCH, MERGE_PATCH, type JsonPatchOperation } from './lib/patch.js'
 export { etagOf } from './lib/conditional.js'
 
@@ -48,6 +50,16 @@ export interface ResourcesOptions {
   deleteMissing?: DeleteMissingPolicy
   /** Close the registry's store when the app closes (once, however many versions share it). Default `true`. */
   closeStore?: boolean
+  /**
+   * Path scheme: `flat` (OpenMetadata: `/tables/{id}`, `/tables/name/{fullyQualifiedName}`) or
+   * `nested` (StarRocks: `/catalogs/{catalog}/databases/{database}/tables/{table}`, names in the
+   * path, categories in snake_case). Default `flat`.
+   */
+  paths?: PathScheme
+  /** List pagination: `cursor` (`limit`, `before`, `after` -> `{data, paging}`) or `page` (`pageNum`, `itemsPerPage` -> `{items, pageNum, itemsPerPage, totalCount}`). Default `cursor`. */
+  pagination?: 'cursor' | 'page'
+  /** Media types PATCH also takes as a JSON merge patch (RFC 7396) besides `application/merge-patch+json`, e.g. `['application/json']` (StarRocks: "PATCH ... partial information"). Default none. */
+  mergePatchTypes?: string[]
 }
 
 const PUBLIC_URL = /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/
@@ -63,6 +75,12 @@ function linkBase (publicUrl: string | (() => string), prefix: string): string |
 }
 
 function checkOptions (options: ResourcesOptions): Required<Omit<ResourcesOptions, 'collections'>> & { collections: string[] | undefined } {
+  const paths = options.paths ?? 'flat'
+  if (paths !== 'flat' && paths !== 'nested') throw new InvalidResourceError("paths must be 'flat' or 'nested'")
+  const pagination = options.pagination ?? 'cursor'
+  if (pagination !== 'cursor' && pagination !== 'page') throw new InvalidResourceError("pagination must be 'cursor' or 'page'")
+  const mergePatchTypes = options.mergePatchTypes ?? []
+  if (!Array.isArray(mergePatchTypes) || mergePatchTypes.some((t) => typeof t !== 'string' || !/^[a-z0-9.+-]+\/[a-z0-9.+-]+$/.test(t))) throw new InvalidResourceError('mergePatchTypes must be an array of media types, e.g. ["application/json"]')
   if (!(options.registry instanceof ResourceRegistry)) throw new InvalidResourceError('registry must be a ResourceRegistry')
   if (typeof options.publicUrl !== 'function' && (typeof options.publicUrl !== 'string' || !PUBLIC_URL.test(options.publicUrl))) {
     throw new InvalidResourceError(PUBLIC_URL_REQUIRED)
@@ -76,7 +94,7 @@ function checkOptions (options: ResourcesOptions): Required<Omit<ResourcesOption
   const closeStore = options.closeStore ?? true
   if (typeof closeStore !== 'boolean') throw new InvalidResourceError('closeStore must be a boolean')
   if (options.collections !== undefined && !Array.isArray(options.collections)) throw new InvalidResourceError('collections must be an array of collection names')
-  return { registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore }
+  return { registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes }
 }
 
 async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Promise<void> {
@@ -90,10 +108,29 @@ async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Pro
   if (services.some((s) => s.definition.operations === undefined || s.definition.operations.includes('get')) && maxParamLength < needed) {
     throw new InvalidResourceError(`Fastify's maxParamLength is ${maxParamLength}, but a fullyQualifiedName of these resources can be ${needed} characters in a URL: create the app with Fastify({ routerOptions: { maxParamLength: ${needed} } }) or more`)
   }
-  fastify.addContentTypeParser([JSON_PATCH, MERGE_PATCH], { parseAs: 'string' }, fastify.getDefaultJsonParser('error', 'error'))
+  const jsonParser = fastify.getDefaultJsonParser('error', 'error')
+  fastify.addContentTypeParser([JSON_PATCH, MERGE_PATCH], { parseAs: 'string' }, jsonParser)
+  for (const type of options.mergePatchTypes) {
+    if (!fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'string' }, jsonParser)
+  }
+  // Text bodies of declared actions (e.g. application/sql) arrive as strings.
+  for (const type of new Set(services.flatMap((s) => s.definition.actions ?? []).flatMap((a) => a.mediaTypes))) {
+    if (!fastify.hasContentTypeParser(type)) fastify.addContentTypeParser(type, { parseAs: 'string' }, (_request, body, done) => { done(null, body) })
+  }
   const baseUrl = linkBase(options.publicUrl, fastify.prefix)
+  const presenters = new Map(services.map((s) => [s.collection, createPresenter(options.registry, s, baseUrl, options.paths)]))
   for (const service of services) {
-    registerResourceRoutes(fastify, service, { baseUrl, maxPatchOperations: options.maxPatchOperations, put: options.put, deleteMissing: options.deleteMissing })
+    registerResourceRoutes(fastify, service, {
+      registry: options.registry,
+      baseUrl,
+      presenters,
+      maxPatchOperations: options.maxPatchOperations,
+      put: options.put,
+      deleteMissing: options.deleteMissing,
+      scheme: options.paths,
+      pagination: options.pagination,
+      mergePatchTypes: options.mergePatchTypes
+    })
   }
   if (options.closeStore) fastify.addHook('onClose', async () => { await options.registry.close() })
 }

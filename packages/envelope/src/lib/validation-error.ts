@@ -12,6 +12,8 @@ export interface AjvErrorLike {
   params: Record<string, unknown>
   message?: string
   parentSchema?: Record<string, unknown>
+  /** The data at `instancePath` (Ajv `verbose: true`). */
+  data?: unknown
 }
 
 /** A client error with the fields it names, rendered by the envelope. */
@@ -28,8 +30,27 @@ function suggest (field: string, schema: Record<string, unknown> | undefined): s
   const names = Object.keys(properties)
   if (names.length === 0) return ''
   const best = closest(field, names)
-  const limit = Math.max(1, Math.floor(field.length / 3))
+  // Two edits (e.g. a transposition, "titel") for names of four characters or more.
+  const limit = field.length >= 4 ? Math.max(2, Math.floor(field.length / 3)) : 1
   return distance(field, best) <= limit ? `; did you mean "${best}"?` : ''
+}
+
+/**
+ * Ajv checks `required` before `additionalProperties` and (with `allErrors: false`) stops at the
+ * first error, so a misspelt required field would be reported only as missing. When the object
+ * that misses a field also holds fields its schema does not know, report those first: the
+ * misspelling, with its "did you mean".
+ */
+function withUnknownFieldsFirst (errors: readonly AjvErrorLike[]): readonly AjvErrorLike[] {
+  const first = errors[0]
+  if (first === undefined || first.keyword !== 'required' || first.parentSchema?.additionalProperties !== false) return errors
+  const data = first.data
+  const properties = first.parentSchema.properties
+  if (data === null || typeof data !== 'object' || Array.isArray(data) || properties === null || typeof properties !== 'object') return errors
+  const unknown = Object.keys(data).filter((k) => !Object.hasOwn(properties, k))
+  if (unknown.length === 0) return errors
+  const extra: AjvErrorLike[] = unknown.map((field) => ({ keyword: 'additionalProperties', instancePath: first.instancePath, params: { additionalProperty: field }, parentSchema: first.parentSchema }))
+  return [...extra, ...errors]
 }
 
 function where (context: string): string {
@@ -47,7 +68,7 @@ export function attributeError (errors: readonly AjvErrorLike[], context: string
   const messages: string[] = []
   const pointers: string[] = []
   let missingOnly = true
-  for (const e of errors) {
+  for (const e of withUnknownFieldsFirst(errors)) {
     // `if`/`anyOf` wrappers repeat what their branches said.
     if (e.keyword === 'if' || e.keyword === 'anyOf' || e.keyword === 'oneOf') {
       if (errors.length > 1) continue

@@ -8,6 +8,7 @@
 import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
 import type { Store, StoredEntity } from './store.js'
+import type { ResourceAction } from './actions.js'
 
 /** The operations a resource can offer; all by default. */
 export type Operation = 'list' | 'get' | 'create' | 'put' | 'patch' | 'delete'
@@ -121,6 +122,12 @@ export interface ResourceDefinition<
   operations?: Operation[]
   /** When embedded in the parent with `?fields=<collection>`, sort by this numeric field instead of the name. */
   embedOrder?: NoInfer<(keyof F | keyof R) & string>
+  /**
+   * Action routes, `/{path}/{action}` (StarRocks "API Format": an action only where no HTTP
+   * method says it), declared and permission-checked like every other route, e.g. `tables/create`
+   * from SQL or `databases/{id}/import`.
+   */
+  actions?: ResourceAction[]
   /** Lifecycle hooks. */
   hooks?: ResourceHooks<StoredEntity<EntityFields<F, R, H, P>>, Static<TObject<F>> & { name?: string } & { [K in P]?: string }, Static<TObject<O>>>
 }

@@ -122,7 +122,8 @@ export class MemoryStore implements Store {
     }
     const limit = query.limit
     if (query.offset !== undefined) {
-      // Page mode: O(offset) here; keyset cursors are the way to page deep.
+      // Page mode: O(offset) here; keyset cursors are the way to page deep. Past the end: empty at once.
+      if (query.offset >= total) return { items: [], hasBefore: total > 0, hasAfter: false, total }
       const got = take(tree.entries(), undefined, query.offset + limit + 1, match)
       const items = got.slice(query.offset, query.offset + limit)
       return { items, hasBefore: query.offset > 0 && total > 0, hasAfter: got.length > query.offset + limit, total }

@@ -1,24 +1,33 @@
 /**
- * The HTTP routes of one resource (OpenMetadata "HTTP methods"; API-CONTRACT.md "/api/v1"):
- * list, get by id, get by name, POST, PUT, PATCH, DELETE; HEAD comes with every GET.
- * Every route declares its request and `response` schemas, derived from the declaration
- * (validation, fast-json-stringify serialization and the OpenAPI document come from them),
- * and reaches its handler typed through the TypeBox type provider.
+ * The HTTP routes of one resource, in the path scheme of the API version:
+ * - `flat` (OpenMetadata "HTTP methods"; API-CONTRACT.md "/api/v1"): `/{collection}`,
+ *   `/{collection}/{id}`, `/{collection}/name/{fullyQualifiedName}`;
+ * - `nested` (StarRocks "Target Object Access Path"; API-CONTRACT.md "/api/v2"):
+ *   `/catalogs/{catalog}/databases/{database}/...`, names in the path.
+ * List (cursor or page mode), get, POST, PUT, PATCH, DELETE, declared actions; HEAD comes
+ * with every GET. Every route declares its request and `response` schemas, derived from the
+ * declaration (validation, fast-json-stringify serialization and the OpenAPI document come
+ * from them), and reaches its handler typed through the TypeBox type provider.
  */
 import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyContextConfig, FastifyInstance, FastifyReply } from 'fastify'
 import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
-import { ListResponseSchema } from '@platform-api/pagination'
+import { ListResponseSchema, PageResponseSchema } from '@platform-api/pagination'
+import { EntityNotFoundError, InvalidResourceError } from '../errors.js'
+import type { ActionContext, ResourceAction } from './actions.js'
 import { etagOf, ifMatch, noneMatch } from './conditional.js'
-import { EntityPresenter } from './links.js'
+import { NameSchema } from './define.js'
+import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
 import { requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
-import type { DeleteMissingPolicy, PutPolicy, ResourceService } from './service.js'
+import type { DeleteMissingPolicy, ListPage, PutPolicy, ResourceRegistry, ResourceService } from './service.js'
 import type { StoredEntity } from './store.js'
 
 /** What the routes need from the plugin registration (one API version). */
 export interface RouteOptions {
+  /** The registry the services come from. */
+  registry: ResourceRegistry
   /** Absolute base of hrefs, e.g. `https://api.example.com/api/v1`, without a trailing slash (a function: resolved on first use). */
   baseUrl: string | (() => string)
   /** Longest JSON Patch document, in operations. */
@@ -27,27 +36,86 @@ export interface RouteOptions {
   put: PutPolicy
   /** DELETE of an absent entity. */
   deleteMissing: DeleteMissingPolicy
+  /** Path scheme of this version. */
+  scheme: PathScheme
+  /** List pagination of this version: `cursor` (`limit`/`before`/`after`) or `page` (`pageNum`/`itemsPerPage`). */
+  pagination: 'cursor' | 'page'
+  /** Media types PATCH takes as a JSON merge patch (RFC 7396), e.g. also `application/json` (StarRocks). */
+  mergePatchTypes: readonly string[]
+  /** The presenter of every collection served here (embedding and actions render other collections). */
+  presenters: Map<string, EntityPresenter>
 }
 
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 const FIELDS_PATTERN = '^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$'
 /** Write routes take no query parameters; an unknown one is 400 rather than silently ignored. */
 const NoQuery = Type.Object({}, { additionalProperties: false })
+/** The entity (or parent) a nested path names, as path parameters: one name per level. */
+type NameParamsOf = Record<string, string>
+
+/** The presenter of a collection in one API version. */
+export function createPresenter (registry: ResourceRegistry, service: ResourceService, baseUrl: string | (() => string), scheme: PathScheme): EntityPresenter {
+  const chain = registry.ancestry(service.collection).map((s) => s.collection)
+  return new EntityPresenter(chain, service.schemas, baseUrl, scheme, service.definition.parent?.field)
+}
 
 /** Register the routes of `service` on `fastify` (whose prefix is the API version). */
 export function registerResourceRoutes (fastify: FastifyInstance, service: ResourceService, options: RouteOptions): void {
   const app = fastify.withTypeProvider<TypeBoxTypeProvider>()
+  const { registry, scheme } = options
   const def = service.definition
-  const base = `/${def.collection}`
   const ops = new Set(def.operations ?? ['list', 'get', 'create', 'put', 'patch', 'delete'])
   if (def.name === false) ops.delete('put')
   // `config.permission` is enforced by the authorization (@platform-api/auth); the envelope refuses to boot without one.
-  const read: FastifyContextConfig = def.permission !== undefined ? { permission: `${def.permission}:read` } : {}
-  const write: FastifyContextConfig = def.permission !== undefined ? { permission: `${def.permission}:write` } : {}
-  const presenter = new EntityPresenter(def.collection, service.schemas, options.baseUrl, def.parent)
-  const embeddable = new Map(service.children.map((c) => [c.collection, { service: c, presenter: new EntityPresenter(c.collection, c.schemas, options.baseUrl, c.definition.parent) }]))
+  const permission = (access: 'read' | 'write'): FastifyContextConfig => def.permission !== undefined ? { permission: `${def.permission}:${access}` } : {}
+  const read = permission('read')
+  const write = permission('write')
+  const presenter = options.presenters.get(service.collection) as EntityPresenter
+  const embeddable = new Map(service.children.filter((c) => options.presenters.has(c.collection)).map((c) => [c.collection, { service: c, presenter: options.presenters.get(c.collection) as EntityPresenter }]))
   const selectable = new Set([...service.schemas.properties, ...embeddable.keys()])
   const responses = fastify.envelope.responses
+
+  // Where this resource lives in the URL space.
+  const ancestry = registry.ancestry(service.collection)
+  const parentField = def.parent?.field
+  let collectionPath: string
+  let itemPath: string
+  let collectionParams: TObject | undefined
+  let itemParams: TObject
+  if (scheme === 'flat') {
+    collectionPath = `/${def.collection}`
+    itemPath = `/${def.collection}/:id`
+    itemParams = IdParams
+  } else {
+    for (const s of ancestry) {
+      if (s.definition.name !== undefined) throw new InvalidResourceError(`${s.collection}: the nested path scheme needs the default name schema (names without ".", which separates fullyQualifiedName parts)`)
+    }
+    const param = (s: ResourceService): string => s.entityName
+    const ancestors = ancestry.slice(0, -1)
+    collectionPath = ancestors.map((s) => `/${pathSegment(s.collection, 'nested')}/:${param(s)}`).join('') + `/${pathSegment(def.collection, 'nested')}`
+    itemPath = `${collectionPath}/:${param(service)}`
+    const nameProps = (list: ResourceService[]): TProperties => Object.fromEntries(list.map((s) => [param(s), { ...NameSchema, description: `name of the ${s.entityName}` }]))
+    collectionParams = ancestors.length > 0 ? Type.Object(nameProps(ancestors), { additionalProperties: false }) : undefined
+    itemParams = Type.Object(nameProps(ancestry), { additionalProperties: false })
+  }
+  const fqnOf = (params: NameParamsOf, list: ResourceService[]): string => list.map((s) => params[s.entityName]).join('.')
+  /** The parent a nested collection path names. @throws ENTITY_NOT_FOUND (404) */
+  const parentOf = async (params: NameParamsOf): Promise<StoredEntity | undefined> => {
+    if (scheme === 'flat' || ancestry.length < 2) return undefined
+    const parent = ancestry[ancestry.length - 2] as ResourceService
+    return await parent.getByName(fqnOf(params, ancestry.slice(0, -1)))
+  }
+  /** The entity an item path names (by id, or by names in the nested scheme); undefined when absent. */
+  const findItem = async (params: NameParamsOf): Promise<StoredEntity | undefined> => {
+    return scheme === 'flat'
+      ? await registry.store.get(def.collection, params.id as string)
+      : await registry.store.getByName(def.collection, fqnOf(params, ancestry))
+  }
+  const getItem = async (params: NameParamsOf): Promise<StoredEntity> => {
+    const found = await findItem(params)
+    if (found === undefined) throw new EntityNotFoundError(service.entityName, scheme === 'flat' ? String(params.id) : fqnOf(params, ancestry))
+    return found
+  }
 
   // The entity as answered: its properties, and the children `?fields` may embed.
   const answered = Type.Object({
@@ -58,6 +126,15 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     ? Type.Object({ ...answered.properties, ...(def.oneTimeFields as TObject).properties }, { additionalProperties: false })
     : answered
   const fieldsQuery = Type.Optional(Type.String({ maxLength: 1024, pattern: FIELDS_PATTERN, description: `Comma-separated fields to answer besides id, name and href: ${[...selectable].join(', ')}` }))
+  // In the nested scheme the parent comes from the path, never from the body.
+  const createBody = scheme === 'nested' && parentField !== undefined
+    ? Type.Object(Object.fromEntries(Object.entries(service.schemas.create.properties).filter(([k]) => k !== parentField)), { additionalProperties: false, 'x-read-only': [...(service.schemas.create['x-read-only'] as string[]), parentField] })
+    : service.schemas.create
+  const withParent = async (body: Record<string, unknown>, params: NameParamsOf): Promise<Record<string, unknown>> => {
+    if (scheme === 'flat' || parentField === undefined) return body
+    const parent = await parentOf(params)
+    return { ...body, [parentField]: (parent as StoredEntity).fullyQualifiedName }
+  }
 
   const parseFields = (raw: string | undefined): Set<string> | undefined => {
     if (raw === undefined) return undefined
@@ -79,10 +156,15 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     }
     return out
   }
+  const presentAll = async (items: StoredEntity[], fields: Set<string> | undefined): Promise<unknown[]> => {
+    return fields !== undefined && [...embeddable.keys()].some((name) => fields.has(name))
+      ? await Promise.all(items.map(async (e) => await present(e, fields)))
+      : items.map((e) => presenter.present(e, fields))
+  }
 
   if (ops.has('list')) {
     const filterProps: TProperties = {}
-    if (def.parent !== undefined) filterProps[def.parent.field] = Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: `fullyQualifiedName of the parent ${String(def.parent.collection)} entity` }))
+    if (scheme === 'flat' && def.parent !== undefined) filterProps[def.parent.field] = Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: `fullyQualifiedName of the parent ${String(def.parent.collection)} entity` }))
     for (const f of def.filters ?? []) {
       const schema = (def.fields.properties as TProperties)[f] ?? (def.readOnlyFields?.properties as TProperties | undefined)?.[f]
       if (schema !== undefined) {
@@ -91,22 +173,27 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
         filterProps[f] = Type.Optional(withoutDefault as TSchema)
       }
     }
-    const querystring = Type.Object({ ...fastify.pagination.querySchema.properties, fields: fieldsQuery, ...filterProps }, { additionalProperties: false })
+    const pagingQuery = options.pagination === 'page' ? fastify.pagination.pageQuerySchema.properties : fastify.pagination.querySchema.properties
+    const querystring = Type.Object({ ...pagingQuery, fields: fieldsQuery, ...filterProps }, { additionalProperties: false })
     const filterNames = Object.keys(filterProps)
-    app.get(base, { schema: { querystring, response: responses({ 200: ListResponseSchema(answered) }) }, config: read }, async (request) => {
-      const query = request.query as Record<string, unknown> & { fields?: string, limit?: number, before?: string, after?: string }
+    const page = options.pagination === 'page' ? PageResponseSchema(answered) : ListResponseSchema(answered)
+    app.get(collectionPath, { schema: { ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request) => {
+      const query = request.query as Record<string, unknown> & { fields?: string, limit?: number, before?: string, after?: string, pageNum?: number, itemsPerPage?: number }
       const fields = parseFields(query.fields)
-      const page = fastify.pagination.parse(query)
       const filter: Record<string, string | number | boolean> = {}
       for (const k of filterNames) if (query[k] !== undefined) filter[k] = query[k] as string | number | boolean
-      const result = await service.list(page, filter)
+      const parent = await parentOf(request.params as NameParamsOf)
+      if (parent !== undefined && parentField !== undefined) filter[parentField] = parent.fullyQualifiedName
+      if (options.pagination === 'page') {
+        const p = fastify.pagination.parsePage(query)
+        const result = await service.list({ limit: p.limit, offset: p.offset }, filter)
+        return { items: await presentAll(result.items, fields), pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
+      }
+      const result = await service.list(fastify.pagination.parse(query) as ListPage, filter)
       const first = result.items[0]
       const last = result.items.at(-1)
-      const data = fields !== undefined && [...embeddable.keys()].some((name) => fields.has(name))
-        ? await Promise.all(result.items.map(async (e) => await present(e, fields)))
-        : result.items.map((e) => presenter.present(e, fields))
       return {
-        data,
+        data: await presentAll(result.items, fields),
         paging: {
           before: result.hasBefore && first !== undefined ? fastify.pagination.cursor([first.fullyQualifiedName]) : null,
           after: result.hasAfter && last !== undefined ? fastify.pagination.cursor([last.fullyQualifiedName]) : null,
@@ -118,9 +205,6 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
 
   if (ops.has('get')) {
     const querystring = Type.Object({ fields: fieldsQuery }, { additionalProperties: false })
-    const NameParams = Type.Object({
-      fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, description: 'fullyQualifiedName, URL-encoded' })
-    }, { additionalProperties: false })
     const response = responses({ 200: answered, 304: null })
     const getOne = async (ifNoneMatch: string | undefined, rawFields: string | undefined, reply: FastifyReply, entity: StoredEntity): Promise<unknown> => {
       const fields = parseFields(rawFields)
@@ -128,48 +212,59 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       if (noneMatch(ifNoneMatch, entity)) return await reply.code(304).send()
       return await present(entity, fields)
     }
-    app.get(`${base}/:id`, { schema: { params: IdParams, querystring, response }, config: read }, async (request, reply) => {
-      return await getOne(request.headers['if-none-match'], request.query.fields, reply, await service.get(request.params.id))
+    app.get(itemPath, { schema: { params: itemParams, querystring, response }, config: read }, async (request, reply) => {
+      return await getOne(request.headers['if-none-match'], request.query.fields, reply, await getItem(request.params as NameParamsOf))
     })
-    app.get(`${base}/name/:fqn`, { schema: { params: NameParams, querystring, response }, config: read }, async (request, reply) => {
-      return await getOne(request.headers['if-none-match'], request.query.fields, reply, await service.getByName(request.params.fqn))
-    })
+    if (scheme === 'flat') {
+      const NameParams = Type.Object({
+        fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, description: 'fullyQualifiedName, URL-encoded' })
+      }, { additionalProperties: false })
+      app.get(`${collectionPath}/name/:fqn`, { schema: { params: NameParams, querystring, response }, config: read }, async (request, reply) => {
+        return await getOne(request.headers['if-none-match'], request.query.fields, reply, await service.getByName(request.params.fqn))
+      })
+    }
   }
 
   const json = requireMediaType(['application/json'])
+  const params = collectionParams !== undefined ? { params: collectionParams } : {}
   if (ops.has('create')) {
-    app.post(base, { schema: { body: service.schemas.create, querystring: NoQuery, response: responses({ 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
-      const { entity, extra } = await service.create(request.body as never, { request })
-      reply.code(201).header('location', presenter.href(entity.id)).header('etag', etagOf(entity))
+    app.post(collectionPath, { schema: { ...params, body: createBody, querystring: NoQuery, response: responses({ 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
+      const input = await withParent(request.body as Record<string, unknown>, request.params as NameParamsOf)
+      const { entity, extra } = await service.create(input as never, { request })
+      reply.code(201).header('location', presenter.href(entity)).header('etag', etagOf(entity))
       const body = presenter.present(entity)
       return extra !== undefined ? { ...body, ...extra } : body
     })
   }
 
   if (ops.has('put')) {
-    app.put(base, { schema: { body: service.schemas.create, querystring: NoQuery, response: responses({ 200: answered, 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
-      const { entity, created, extra } = await service.put(request.body as never, { request, check: ifMatch(request), policy: options.put })
+    app.put(collectionPath, { schema: { ...params, body: createBody, querystring: NoQuery, response: responses({ 200: answered, 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
+      const input = await withParent(request.body as Record<string, unknown>, request.params as NameParamsOf)
+      const { entity, created, extra } = await service.put(input as never, { request, check: ifMatch(request), policy: options.put })
       reply.header('etag', etagOf(entity))
-      if (created) reply.code(201).header('location', presenter.href(entity.id))
+      if (created) reply.code(201).header('location', presenter.href(entity))
       const body = presenter.present(entity)
       return extra !== undefined ? { ...body, ...extra } : body
     })
   }
 
   if (ops.has('patch')) {
-    const patchTypes = requireMediaType([JSON_PATCH, MERGE_PATCH])
-    app.patch(`${base}/:id`, {
+    const mergeTypes = [...new Set([MERGE_PATCH, ...options.mergePatchTypes])]
+    const patchTypes = requireMediaType([JSON_PATCH, ...mergeTypes])
+    const mergeSchema = { type: 'object', description: 'JSON Merge Patch (RFC 7396) of the writable fields' }
+    app.patch(itemPath, {
       schema: {
-        params: IdParams,
+        params: itemParams,
         querystring: NoQuery,
-        body: { content: { [JSON_PATCH]: { schema: jsonPatchSchema(options.maxPatchOperations) }, [MERGE_PATCH]: { schema: { type: 'object' } } } },
+        body: { content: { [JSON_PATCH]: { schema: jsonPatchSchema(options.maxPatchOperations) }, ...Object.fromEntries(mergeTypes.map((t) => [t, { schema: mergeSchema }])) } },
         response: responses({ 200: answered })
       },
       config: write,
       preParsing: patchTypes
     }, async (request, reply) => {
       const kind = request.is([JSON_PATCH]) === JSON_PATCH ? 'json-patch' : 'merge-patch'
-      const entity = await service.patch(request.params.id, kind, request.body, { request, check: ifMatch(request) })
+      const current = await getItem(request.params as NameParamsOf)
+      const entity = await service.patch(current.id, kind, request.body, { request, check: ifMatch(request) })
       reply.header('etag', etagOf(entity))
       return presenter.present(entity)
     })
@@ -178,9 +273,80 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   if (ops.has('delete')) {
     const querystring = Type.Object({ recursive: Type.Optional(Type.Boolean({ default: false, description: 'Delete the children too' })) }, { additionalProperties: false })
     const deleted = options.deleteMissing === 'ok' ? Type.Union([answered, Type.Null()]) : answered
-    app.delete(`${base}/:id`, { schema: { params: IdParams, querystring, response: responses({ 200: deleted }) }, config: write }, async (request) => {
-      const entity = await service.delete(request.params.id, { recursive: request.query.recursive === true, check: ifMatch(request), missing: options.deleteMissing })
+    app.delete(itemPath, { schema: { params: itemParams, querystring, response: responses({ 200: deleted }) }, config: write }, async (request) => {
+      const found = await findItem(request.params as NameParamsOf)
+      if (found === undefined && options.deleteMissing === 'ok') return null
+      const id = found?.id ?? (request.params as NameParamsOf).id ?? ''
+      if (found === undefined) throw new EntityNotFoundError(service.entityName, scheme === 'flat' ? id : fqnOf(request.params as NameParamsOf, ancestry))
+      const entity = await service.delete(id, { recursive: request.query.recursive === true, check: ifMatch(request), missing: options.deleteMissing })
       return entity === undefined ? null : presenter.present(entity)
+    })
+  }
+
+  for (const action of def.actions ?? []) {
+    if (action.schemes !== undefined && !action.schemes.includes(scheme)) continue
+    registerAction(fastify, action, {
+      service,
+      options,
+      path: `${action.target === 'collection' ? collectionPath : itemPath}/${action.name}`,
+      params: action.target === 'collection' ? collectionParams : itemParams,
+      config: permission(action.access),
+      answered,
+      locate: async (p) => action.target === 'collection' ? { parent: await parentOf(p) } : { entity: await getItem(p) }
+    })
+  }
+}
+
+/** Register one declared action route. */
+function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
+  service: ResourceService
+  options: RouteOptions
+  path: string
+  params: TObject | undefined
+  config: FastifyContextConfig
+  answered: TSchema
+  locate: (params: NameParamsOf) => Promise<{ parent?: StoredEntity | undefined, entity?: StoredEntity }>
+}): void {
+  const { service, options } = at
+  const mediaCheck = requireMediaType(action.mediaTypes)
+  const body = action.body ?? { type: 'string', description: `The body, as ${action.mediaTypes.join(' or ')}` }
+  const presenterOf = (collection: string): EntityPresenter => {
+    const p = options.presenters.get(collection)
+    if (p === undefined) throw new InvalidResourceError(`collection ${collection} is not served by this API version`)
+    return p
+  }
+  for (const method of action.methods) {
+    fastify.route({
+      method,
+      url: at.path,
+      schema: {
+        ...(at.params !== undefined ? { params: at.params } : {}),
+        querystring: NoQuery,
+        body: { content: Object.fromEntries(action.mediaTypes.map((t) => [t, { schema: t === 'application/json' ? body : { type: 'string' } }])) },
+        response: fastify.envelope.responses(Object.fromEntries(Object.entries(action.responses).map(([code, schema]) => [code, schema === 'entity' ? at.answered : schema]))),
+        ...(action.summary !== undefined ? { summary: action.summary } : {})
+      },
+      config: at.config,
+      preParsing: mediaCheck,
+      handler: async (request, reply) => {
+        const located = await at.locate(request.params as NameParamsOf)
+        const ctx: ActionContext = {
+          method,
+          body: request.body,
+          request,
+          reply,
+          service,
+          registry: options.registry,
+          ...(located.entity !== undefined ? { entity: located.entity } : {}),
+          ...(located.parent !== undefined ? { parent: located.parent } : {}),
+          policies: { put: options.put, deleteMissing: options.deleteMissing, scheme: options.scheme },
+          present: (collection, entity, opts) => presenterOf(collection).present(entity, undefined, opts?.omitParent === true),
+          href: (collection, entity: LinkTarget) => presenterOf(collection).href(entity)
+        }
+        const result = await action.handler(ctx)
+        if (result.headers !== undefined) reply.headers(result.headers)
+        return await reply.code(result.statusCode).send(result.body)
+      }
     })
   }
 }

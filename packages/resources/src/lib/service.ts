@@ -26,6 +26,8 @@ export interface WriteOptions<E = StoredEntity> {
   check?: (existing: E) => void
   /** Handed to the hooks as `ctx.context`: data a caller from code gives them (never from a client). */
   context?: Readonly<Record<string, unknown>>
+  /** Write within this store (e.g. an open transaction, so that several writes happen or none do). Default: the registry's store. */
+  store?: Store
 }
 
 /** One page of a list: keyset cursor or page offset (see `ListQuery`). */
@@ -147,7 +149,7 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
    * @throws PARENT_NOT_FOUND (404), DUPLICATE_NAME (409).
    */
   async create (input: CreateInput<D>, options: WriteOptions<Entity<D>> = {}): Promise<{ entity: Entity<D>, extra: Record<string, unknown> | undefined }> {
-    return await this.store.transaction(async (tx) => await this.#create(input as Record<string, unknown>, options, tx))
+    return await (options.store ?? this.store).transaction(async (tx) => await this.#create(input as Record<string, unknown>, options, tx))
   }
 
   async #create (input: Record<string, unknown>, options: WriteOptions<Entity<D>>, tx: Store): Promise<{ entity: Entity<D>, extra: Record<string, unknown> | undefined }> {
@@ -185,7 +187,7 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
    */
   async put (input: CreateInput<D>, options: WriteOptions<Entity<D>> & { policy?: PutPolicy } = {}): Promise<{ entity: Entity<D>, created: boolean, extra: Record<string, unknown> | undefined }> {
     const { check, policy = 'upsert' } = options
-    const attempt = async (): Promise<{ entity: Entity<D>, created: boolean, extra: Record<string, unknown> | undefined }> => await this.store.transaction(async (tx) => {
+    const attempt = async (): Promise<{ entity: Entity<D>, created: boolean, extra: Record<string, unknown> | undefined }> => await (options.store ?? this.store).transaction(async (tx) => {
       const fields = input as Record<string, unknown>
       const parent = await this.#resolveParent(fields, tx)
       const existing = await tx.getByName(this.collection, this.#fullyQualifiedName(String(fields.name), parent)) as Entity<D> | undefined
@@ -213,7 +215,7 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
    */
   async patch (id: string, kind: PatchKind, document: unknown, options: WriteOptions<Entity<D>> = {}): Promise<Entity<D>> {
     const { check } = options
-    return await this.store.transaction(async (tx) => {
+    return await (options.store ?? this.store).transaction(async (tx) => {
       const current = await this.get(id, tx)
       check?.(current)
       const patched = this.validator.patch(current, kind, document)
@@ -229,9 +231,9 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
    * @returns the deleted entity, or `undefined` when it was absent and `missing` is `ok`.
    * @throws ENTITY_NOT_FOUND (404) when absent (policy `notFound`, the default); ENTITY_NOT_EMPTY (409) when it has children and not `recursive`.
    */
-  async delete (id: string, options: { recursive?: boolean, check?: (existing: Entity<D>) => void, missing?: DeleteMissingPolicy } = {}): Promise<Entity<D> | undefined> {
+  async delete (id: string, options: { recursive?: boolean, check?: (existing: Entity<D>) => void, missing?: DeleteMissingPolicy, store?: Store } = {}): Promise<Entity<D> | undefined> {
     const { recursive = false, check, missing = 'notFound' } = options
-    return await this.store.transaction(async (tx) => {
+    return await (options.store ?? this.store).transaction(async (tx) => {
       const current = await tx.get(this.collection, id) as Entity<D> | undefined
       if (current === undefined) {
         if (missing === 'ok') return undefined
@@ -315,6 +317,13 @@ export class ResourceRegistry {
 
   /** Every service, in declaration order. */
   all (): ResourceService[] { return [...this.#services.values()] }
+
+  /** The services from the root ancestor of `collection` down to its own, e.g. catalogs, databases, tables. */
+  ancestry (collection: string): ResourceService[] {
+    const chain: ResourceService[] = []
+    for (let s: ResourceService | undefined = this.get(collection); s !== undefined; s = s.definition.parent !== undefined ? this.get(s.definition.parent.collection) : undefined) chain.unshift(s)
+    return chain
+  }
 
   /** The services whose parent is `collection`. */
   childrenOf (collection: string): ResourceService[] {

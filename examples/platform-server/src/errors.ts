@@ -1,0 +1,11 @@
+/**
+ * The example server's own error catalogue: SQL DDL that cannot be taken. Codes are what
+ * clients see as `errorCode`; `parameters` are `[line, column]` of the problem (1-based).
+ */
+import createError from '@fastify/error'
+
+/** 400: the SQL does not parse. Arguments: line, column, the parser's message. */
+export const InvalidSqlError = createError('INVALID_SQL', 'SQL syntax error at line %s, column %s: %s', 400)
+
+/** 400: the SQL parses but asks for something this server does not do (another statement than CREATE TABLE, AS SELECT, LIKE, an unknown key column, a bad name). Arguments: line, column, what. */
+export const UnsupportedSqlError = createError('UNSUPPORTED_SQL', 'Unsupported SQL at line %s, column %s: %s', 400)
