@@ -25,6 +25,10 @@ export interface BuildServerOptions {
   envelope?: EnvelopeOptions
   /** Seed the catalog and integrations when the store has no catalog. Default true. */
   seed?: boolean
+  /** HMAC key of Digest nonces (auth `nonceSecret`), at least 32 bytes. Default: random per process. */
+  nonceSecret?: string
+  /** HMAC key of list cursors (pagination `cursorSecret`), at least 16 bytes. Default: random per process. */
+  cursorSecret?: string
   /**
    * The origin clients reach the server at, the base of `href` links (`PUBLIC_URL`).
    * Default: `https://<listening address>:<port>` once it listens (`http://` without TLS).
@@ -69,7 +73,8 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   const registry = new ResourceRegistry(store, RESOURCES)
   await app.register(fastifyPlatformApi, {
     envelope: options.envelope ?? {},
-    auth: { keyStore: new ResourceKeyStore(store), realm: REALM },
+    auth: { keyStore: new ResourceKeyStore(store), realm: REALM, ...(options.nonceSecret !== undefined ? { nonceSecret: options.nonceSecret } : {}) },
+    ...(options.cursorSecret !== undefined ? { pagination: { cursorSecret: options.cursorSecret } } : {}),
     publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
     versions: [
       { prefix: '/api/v1', registry },
