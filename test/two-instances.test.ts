@@ -3,6 +3,7 @@
  * PostgreSQL database and the nonce and cursor secrets, and behave as one server.
  */
 import { existsSync } from 'node:fs'
+import { connect } from 'node:net'
 import { randomBytes } from 'node:crypto'
 import t from 'tap'
 import { digestAuthorization } from 'fastify-platform-api'
@@ -14,6 +15,22 @@ const OWNER = 'twinowner'
 const SECRET = '3f1c9a8e-5b2d-4e6f-8a7b-9c0d1e2f3a4b'
 
 const unavailable = existsSync(MAIN) ? await postgresUnavailable() : `build first (npm run build): ${MAIN} is missing`
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379'
+
+/** Why Redis cannot be used here, or undefined when it answers a PING. */
+async function redisUnavailable (): Promise<string | undefined> {
+  const { hostname, port } = new URL(REDIS_URL)
+  return await new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) })
+    const done = (reason: string | undefined): void => { socket.destroy(); resolve(reason) }
+    socket.setTimeout(1000, () => { done(`Redis at ${REDIS_URL} did not answer`) })
+    socket.on('error', (err) => { done(`Redis unreachable at ${REDIS_URL}: ${err.message}`) })
+    socket.on('connect', () => { socket.write('PING\r\n') })
+    socket.on('data', (d) => { done(d.toString().startsWith('+PONG') ? undefined : `Redis at ${REDIS_URL} answered ${d.toString().trim()}`) })
+  })
+}
+const redisDown = unavailable === undefined ? await redisUnavailable() : unavailable
+if (redisDown !== undefined && unavailable === undefined && process.env.CI === 'true') t.fail(`CI=true: ${redisDown}`)
 
 t.test('two instances on one PostgreSQL behave as one server', { skip: unavailable }, async (t) => {
   const schema = uniqueSchema()
@@ -23,7 +40,9 @@ t.test('two instances on one PostgreSQL behave as one server', { skip: unavailab
     NONCE_SECRET: randomBytes(32).toString('hex'),
     CURSOR_SECRET: randomBytes(32).toString('hex'),
     ADMIN_PUBLIC_KEY: OWNER,
-    ADMIN_PRIVATE_KEY: SECRET
+    ADMIN_PRIVATE_KEY: SECRET,
+    // The Digest replay state, shared (without Redis each instance keeps its own).
+    ...(redisDown === undefined ? { REDIS_URL } : {})
   }
   // Started at the same moment: migrations, seeding and the admin key must not collide.
   const dir = t.testdir({ a: {}, b: {} })
@@ -65,6 +84,14 @@ t.test('two instances on one PostgreSQL behave as one server', { skip: unavailab
     const authorization = digestAuthorization({ challenge: Array.isArray(challenge) ? challenge[0]! : challenge!, username: OWNER, password: SECRET, method: 'GET', uri })
     const res = await send(`${b.origin}${uri}`, { headers: { authorization, accept: 'application/json' } })
     t.equal(res.status, 200)
+  })
+
+  await t.test('a header accepted by one is refused by the other (replay state in Redis)', { skip: redisDown }, async (t) => {
+    const challenge = (await send(`${a.origin}/api/v1/catalogs`)).headers['www-authenticate']
+    const uri = '/api/v1/catalogs'
+    const authorization = digestAuthorization({ challenge: Array.isArray(challenge) ? challenge[0]! : challenge!, username: OWNER, password: SECRET, method: 'GET', uri })
+    t.equal((await send(`${a.origin}${uri}`, { headers: { authorization, accept: 'application/json' } })).status, 200, 'accepted by A')
+    t.equal((await send(`${b.origin}${uri}`, { headers: { authorization, accept: 'application/json' } })).status, 401, 'the same header replayed at B')
   })
 
   await t.test('a cursor from one pages on the other', async (t) => {

@@ -48,6 +48,8 @@ export interface ServerConfig {
   databaseUrl?: string
   /** Schema of the store's tables (`DATABASE_SCHEMA`), created if absent. */
   databaseSchema: string
+  /** Redis URL (`REDIS_URL`) of the Digest replay state shared by several instances; without it, in memory (one instance). */
+  redisUrl?: string
   /** HMAC key of Digest nonces (`NONCE_SECRET`, at least 32 bytes); without it one kept in `DATA_DIR/secrets.json`. */
   nonceSecret?: string
   /** HMAC key of list cursors (`CURSOR_SECRET`, at least 32 bytes); without it one kept in `DATA_DIR/secrets.json`. */
@@ -149,6 +151,7 @@ export function parseAccessList (value: string): AccessListEntryInput[] {
  * | `ADMIN_PUBLIC_KEY`, `ADMIN_PRIVATE_KEY` | - | both or neither; 8..64 lowercase letters or digits, and a UUID |
  * | `ADMIN_ACCESS_LIST` | `127.0.0.1/32,::1/128` | comma-separated IP addresses (`ipAddress`) or CIDR blocks (`cidrBlock`, contains `/`) |
  * | `LOG_LEVEL` | `info` | a pino level: fatal, error, warn, info, debug, trace, silent (any case) |
+ * | `REDIS_URL` | - | `redis://` or `rediss://` URL: the Digest replay state (`nc` per nonce) shared by several instances |
  * | `PUBLIC_URL` | `https://HOST:PORT` | absolute http(s) URL without query or fragment, the base of `href` links |
  *
  * @param env - the environment to read; `process.env` by default
@@ -227,6 +230,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): ServerConfig 
     throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`)
   }
   config.logLevel = logLevel as LogLevel
+
+  const redisUrl = read(env, 'REDIS_URL')
+  if (redisUrl !== undefined) {
+    if (!/^rediss?:\/\//i.test(redisUrl)) {
+      throw new ConfigError('REDIS_URL', 'REDIS_URL must be a Redis URL starting with redis:// or rediss://')
+    }
+    config.redisUrl = redisUrl
+  }
 
   const publicUrl = read(env, 'PUBLIC_URL')
   if (publicUrl !== undefined) {

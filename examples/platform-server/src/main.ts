@@ -7,6 +7,8 @@ import { loadSecrets } from './secrets.js'
 import { buildServer } from './server.js'
 import { ensureAdminKeyOnce, openStore, seedOnce } from './store.js'
 import { loadOrCreateTls } from './tls.js'
+import { Redis } from 'ioredis'
+import { RedisNonceCountStore } from 'fastify-platform-api'
 
 async function main (): Promise<void> {
   const config = loadConfig()
@@ -14,6 +16,9 @@ async function main (): Promise<void> {
   const adminKey = await resolveAdminKey(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
   const secrets = await loadSecrets(config)
   const store = await openStore(config)
+  // Several instances behind a load balancer share the Digest replay state in Redis.
+  const redis = config.redisUrl !== undefined ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) : undefined
+  const nonceCountStore = redis !== undefined ? new RedisNonceCountStore({ client: redis }) : undefined
   let built: Awaited<ReturnType<typeof buildServer>>
   try {
     built = await buildServer({
@@ -23,14 +28,19 @@ async function main (): Promise<void> {
       store,
       seed: false,
       nonceSecret: secrets.nonceSecret,
-      cursorSecret: secrets.cursorSecret
+      cursorSecret: secrets.cursorSecret,
+      ...(nonceCountStore !== undefined ? { nonceCountStore } : {})
     })
   } catch (err) {
     await store.close()
+    redis?.disconnect()
     throw err
   }
   const { app, registry } = built
-  app.addHook('onClose', async () => { await store.close() })
+  app.addHook('onClose', async () => {
+    await store.close()
+    if (redis !== undefined) await redis.quit().catch(() => { redis.disconnect() })
+  })
   try {
     const seeded = await seedOnce(store)
     await ensureAdminKeyOnce(store, registry, { publicKey: adminKey.publicKey, privateKey: adminKey.privateKey, accessList: config.adminAccessList })

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { methodOverride } from '@platform-api/auth'
-import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type Store } from 'fastify-platform-api'
+import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
 import { REALM, RESOURCES, apiKeys } from './resources.js'
@@ -27,6 +27,8 @@ export interface BuildServerOptions {
   seed?: boolean
   /** HMAC key of Digest nonces (auth `nonceSecret`), at least 32 bytes. Default: random per process. */
   nonceSecret?: string
+  /** Where the Digest replay state lives (auth `nonceCountStore`); a `RedisNonceCountStore` for several instances. Default: in memory. */
+  nonceCountStore?: NonceCountStore
   /** HMAC key of list cursors (pagination `cursorSecret`), at least 16 bytes. Default: random per process. */
   cursorSecret?: string
   /**
@@ -73,7 +75,12 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   const registry = new ResourceRegistry(store, RESOURCES)
   await app.register(fastifyPlatformApi, {
     envelope: options.envelope ?? {},
-    auth: { keyStore: new ResourceKeyStore(store), realm: REALM, ...(options.nonceSecret !== undefined ? { nonceSecret: options.nonceSecret } : {}) },
+    auth: {
+      keyStore: new ResourceKeyStore(store),
+      realm: REALM,
+      ...(options.nonceSecret !== undefined ? { nonceSecret: options.nonceSecret } : {}),
+      ...(options.nonceCountStore !== undefined ? { nonceCountStore: options.nonceCountStore } : {})
+    },
     ...(options.cursorSecret !== undefined ? { pagination: { cursorSecret: options.cursorSecret } } : {}),
     publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
     versions: [
