@@ -37,11 +37,13 @@ async function round (label, algorithm, store) {
   const verify = verifier(algorithm, store)
   const list = headers(algorithm, ITERATIONS)
   const started = process.hrtime.bigint()
+  const cpuBefore = process.cpuUsage()
   for (const authorization of list) {
     const outcome = await verify({ method: 'GET', url: uri, authorization })
     if (!outcome.ok) throw new Error(`${label}: verification failed`)
   }
-  return Number(process.hrtime.bigint() - started) / 1000 / ITERATIONS
+  const cpu = process.cpuUsage(cpuBefore)
+  return { wall: Number(process.hrtime.bigint() - started) / 1000 / ITERATIONS, cpu: (cpu.user + cpu.system) / ITERATIONS }
 }
 
 /**
@@ -50,15 +52,18 @@ async function round (label, algorithm, store) {
  */
 async function measure (algorithm, variants) {
   const times = variants.map(() => [])
+  const cpus = variants.map(() => [])
   for (let r = 0; r < ROUNDS + 1; r++) {
-    for (const [i, [label, makeStore]] of variants.entries()) {
+    const order = r % 2 === 0 ? [...variants.entries()] : [...variants.entries()].reverse()
+    for (const [i, [label, makeStore]] of order) {
       const us = await round(label, algorithm, makeStore?.())
-      if (r > 0) times[i].push(us)
+      if (r > 0) { times[i].push(us.wall); cpus[i].push(us.cpu) }
     }
   }
   return variants.map(([label], i) => {
     const sorted = times[i].sort((a, b) => a - b)
-    return { label, algorithm, median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1] }
+    const cpuSorted = cpus[i].sort((a, b) => a - b)
+    return { label, algorithm, median: sorted[Math.floor(sorted.length / 2)], min: sorted[0], max: sorted[sorted.length - 1], cpuMedian: cpuSorted[Math.floor(cpuSorted.length / 2)] }
   })
 }
 
@@ -125,7 +130,7 @@ if (typeof redis === 'string') {
     if (outcomes.some((o) => !o.ok)) throw new Error('Redis, 64 in flight: a verification failed')
   }
   const us = Number(process.hrtime.bigint() - started) / 1000 / (perClient * 64)
-  rows.push({ label: 'RedisNonceCountStore (64 in flight: amortized)', algorithm: 'SHA-256', median: us, min: us, max: us })
+  rows.push({ label: 'RedisNonceCountStore (64 in flight: amortized)', algorithm: 'SHA-256', median: us, min: us, max: us, cpuMedian: Number.NaN })
   const keys = await redis.keys(`${keyPrefix}*`)
   if (keys.length > 0) await redis.del(...keys)
   redis.disconnect()
@@ -133,10 +138,20 @@ if (typeof redis === 'string') {
 
 const memory = memoryPerEntry(100_000)
 const advance = advanceCost()
+const notes = [
+  `MemoryNonceCountStore.advance alone: ${advance.rising.toFixed(0)} ns (same nonce, nc rising), ${advance.fresh.toFixed(0)} ns (a fresh nonce)`,
+  `MemoryNonceCountStore: ${memory.entries} nonces remembered, ${memory.bytesPerEntry.toFixed(0)} heap bytes each`,
+  ...(redisNote !== '' ? [`Redis: skipped (${redisNote})`] : [])
+]
+if (process.env.BENCH_JSON !== undefined) {
+  // for bench/run.mjs: one JSON line
+  console.log(JSON.stringify({ rows, notes }))
+  process.exit(0)
+}
 console.log(`# Digest verification (verifyDigest), ${ITERATIONS} calls x ${ROUNDS} rounds, node ${process.version}\n`)
-console.log('| replay state | algorithm | µs per verification (median) | min - max |')
-console.log('|---|---|---|---|')
-for (const r of rows) console.log(`| ${r.label} | ${r.algorithm} | ${r.median.toFixed(2)} | ${r.min.toFixed(2)} - ${r.max.toFixed(2)} |`)
+console.log('| replay state | algorithm | µs per verification (median) | CPU µs (median) | min - max |')
+console.log('|---|---|---|---|---|')
+for (const r of rows) console.log(`| ${r.label} | ${r.algorithm} | ${r.median.toFixed(2)} | ${r.cpuMedian.toFixed(2)} | ${r.min.toFixed(2)} - ${r.max.toFixed(2)} |`)
 if (redisNote !== '') console.log(`\nRedis: skipped (${redisNote})`)
 console.log(`\nMemoryNonceCountStore.advance alone: ${advance.rising.toFixed(0)} ns (same nonce, nc rising), ${advance.fresh.toFixed(0)} ns (a fresh nonce)`)
 console.log(`MemoryNonceCountStore: ${memory.entries} nonces remembered, ${memory.bytesPerEntry.toFixed(0)} heap bytes each${globalThis.gc === undefined ? ' (run with --expose-gc for a steadier figure)' : ''}`)

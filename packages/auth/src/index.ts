@@ -22,7 +22,7 @@ import { DIGEST_ALGORITHMS, isDigestAlgorithm, type DigestAlgorithm, type Digest
 import { refusedMethodOverride, requestLineMethod } from './lib/method-override.js'
 import { createNonce, deriveOpaque } from './lib/nonce.js'
 import { MemoryNonceCountStore, type NonceCountStore } from './lib/nonce-count-store.js'
-import { DEFAULT_ROLES, hasPermission, permissionSyntaxError } from './lib/roles.js'
+import { DEFAULT_ROLES, hasPermission, permissionSyntaxError, rolesGranting } from './lib/roles.js'
 
 export {
   computeHA1, computeAllHA1, computeUserhash, DIGEST_ALGORITHMS, DIGEST_HASH_NAMES,
@@ -337,8 +337,17 @@ const plugin: FastifyPluginAsync<AuthOptions> = async function platformAuthPlugi
     const hooks = existing === undefined ? [] : Array.isArray(existing) ? [...existing] : [existing]
     if (hooks.some((hook) => (hook as unknown as Record<symbol, unknown>)[kPermissionHook] === true)) return
 
-    const permissionHook = async function checkRoutePermission (request: FastifyRequest): Promise<void> {
-      checkPermission(request, permission as string)
+    // Which roles grant this route's permission, decided once: the check per request is one
+    // Set lookup per role of the key, whatever the number of routes and patterns.
+    const granting = rolesGranting(permission as string, roles)
+    const permissionHook = function checkRoutePermission (request: FastifyRequest, _reply: FastifyReply, done: (err?: Error) => void): void {
+      const keyRoles = request.principal?.roles
+      if (keyRoles !== undefined) {
+        for (let i = 0; i < keyRoles.length; i++) {
+          if (granting.has(keyRoles[i] as string)) { done(); return }
+        }
+      }
+      done(insufficientRole(permission as string))
     }
     Object.defineProperty(permissionHook, kPermissionHook, { value: true })
     hooks.push(permissionHook as unknown as onRequestHookHandler)

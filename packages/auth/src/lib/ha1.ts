@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { createHash } from 'node:crypto'
+import { hash as oneShotHash } from 'node:crypto'
 
 /** A hash function of HTTP Digest (RFC 7616 §3.3, §6.1). */
 export type DigestHashName = 'MD5' | 'SHA-256' | 'SHA-512-256'
@@ -79,7 +79,8 @@ export function algorithmInfo (name: string): AlgorithmInfo | undefined {
 export function digestHash (hash: DigestAlgorithm, data: string): string {
   const info = INFO.get(hash)
   if (info === undefined) throw new TypeError(`unsupported Digest algorithm: ${String(hash)}`)
-  return createHash(info.nodeHash).update(data, 'utf8').digest('hex')
+  // One-shot `crypto.hash` (Node 20.12+): no Hash object per call (strings are hashed as UTF-8).
+  return oneShotHash(info.nodeHash, data, 'hex')
 }
 
 /**
@@ -151,8 +152,16 @@ export interface ResponseFields {
  * @param ha1 - lowercase hex: the HA1 of a plain algorithm, or {@link sessionHA1} for `-sess`.
  */
 export function digestResponse (algorithm: DigestAlgorithm, ha1: string, fields: ResponseFields): string {
-  const ha2 = digestHash(algorithm, `${fields.method}:${fields.uri}`)
-  return digestHash(algorithm, `${ha1}:${fields.nonce}:${fields.nc}:${fields.cnonce}:auth:${ha2}`)
+  return responseDigest(algorithm, ha1, fields.nonce, fields.nc, fields.cnonce, fields.method, fields.uri)
+}
+
+/**
+ * {@link digestResponse} with the fields as arguments (the verifier's per-request path: no
+ * object built per call). Same formula, RFC 7616 §3.4.1.
+ */
+export function responseDigest (algorithm: DigestAlgorithm, ha1: string, nonce: string, nc: string, cnonce: string, method: string, uri: string): string {
+  const ha2 = digestHash(algorithm, `${method}:${uri}`)
+  return digestHash(algorithm, `${ha1}:${nonce}:${nc}:${cnonce}:auth:${ha2}`)
 }
 
 /**
@@ -160,5 +169,5 @@ export function digestResponse (algorithm: DigestAlgorithm, ha1: string, fields:
  * an empty method, HA2 = H(":" uri), proving to the client that the server knows HA1.
  */
 export function digestRspauth (algorithm: DigestAlgorithm, ha1: string, fields: Omit<ResponseFields, 'method'>): string {
-  return digestResponse(algorithm, ha1, { ...fields, method: '' })
+  return responseDigest(algorithm, ha1, fields.nonce, fields.nc, fields.cnonce, '', fields.uri)
 }

@@ -7,9 +7,10 @@
  * is refused. An entry is written only after the request's `response` was verified, so
  * only holders of a key can add entries; it expires with its nonce.
  *
- * Issue 12 (verified nonces remembered) can hang on this interface: an entry exists only
- * for a nonce whose HMAC and `response` were verified, so a cache of verified nonces can
- * be the same map, looked up once.
+ * The same map is the cache of verified nonces (issue 12): an entry exists only for a nonce
+ * whose HMAC and a `response` were verified, so a store that implements
+ * {@link NonceCountStore.verifiedNonce} lets the verifier skip the nonce's HMAC check; the entry
+ * that lookup returns is handed back to `advance`, so one map lookup serves both.
  *
  * @module
  */
@@ -49,9 +50,30 @@ export interface NonceCountStore {
    * @param info - the nonce's issue and expiry times.
    * @returns the outcome, synchronously or as a promise (a rejection becomes a 500).
    */
-  advance: (nonce: string, nc: number, info: NonceInfo) => NonceCountResult | Promise<NonceCountResult>
+  advance: (nonce: string, nc: number, info: NonceInfo, verified?: VerifiedNonce) => NonceCountResult | Promise<NonceCountResult>
+  /**
+   * Optional, synchronous: the record of `nonce` if this store holds one and it has not expired
+   * at `nowMs` (an expired one is dropped now). A record exists only for a nonce the verifier
+   * already proved ours (HMAC) and answered rightly once, so the verifier may skip the HMAC
+   * check; it still checks the `response` and then calls `advance` with the record, which must
+   * treat it as the result of its own lookup. A store shared by several registrations must be
+   * used with one `nonceSecret`.
+   *
+   * @param nonce - the `nonce` parameter as received (not yet verified).
+   * @param nowMs - the current time, milliseconds since the epoch.
+   */
+  verifiedNonce?: (nonce: string, nowMs: number) => VerifiedNonce | undefined
   /** Releases what the store holds open (timers, connections); called from the plugin's `onClose`. */
   close?: () => void | Promise<void>
+}
+
+/**
+ * What {@link NonceCountStore.verifiedNonce} returns: the nonce's times, and for the store the
+ * handle of its entry (passed back to `advance`).
+ */
+export interface VerifiedNonce extends NonceInfo {
+  /** The highest `nc` accepted so far with this nonce. */
+  readonly nc: number
 }
 
 /** Options of {@link MemoryNonceCountStore}. */
@@ -72,6 +94,8 @@ interface Entry {
   nc: number
   issuedAtMs: number
   expiresAtMs: number
+  /** `false` once removed from the map: a handle held across an `await` may be stale. */
+  stored: boolean
 }
 
 /**
@@ -102,10 +126,28 @@ export class MemoryNonceCountStore implements NonceCountStore {
     return this.#entries.size
   }
 
-  /** See {@link NonceCountStore.advance}. Synchronous, O(1) amortized. */
-  advance (nonce: string, nc: number, info: NonceInfo): NonceCountResult {
+  /**
+   * See {@link NonceCountStore.verifiedNonce}: one `Map` lookup; an entry past its nonce's
+   * expiry is deleted here (so the client is told `stale=true` by the HMAC path, as before).
+   */
+  verifiedNonce (nonce: string, nowMs: number): VerifiedNonce | undefined {
+    const entry = this.#entries.get(nonce)
+    if (entry === undefined) return undefined
+    if (entry.expiresAtMs < nowMs) {
+      entry.stored = false
+      this.#entries.delete(nonce)
+      return undefined
+    }
+    return entry
+  }
+
+  /**
+   * See {@link NonceCountStore.advance}. Synchronous, O(1) amortized. With `verified` (this
+   * store's own record from {@link verifiedNonce}, still in the map) the lookup is not repeated.
+   */
+  advance (nonce: string, nc: number, info: NonceInfo, verified?: VerifiedNonce): NonceCountResult {
     const entries = this.#entries
-    const entry = entries.get(nonce)
+    const entry = verified !== undefined && (verified as Entry).stored === true ? verified as Entry : entries.get(nonce)
     if (entry !== undefined) {
       if (nc <= entry.nc) return 'replayed'
       entry.nc = nc
@@ -116,7 +158,7 @@ export class MemoryNonceCountStore implements NonceCountStore {
     }
     if (info.issuedAtMs <= this.#forgottenUpToMs) return 'forgotten'
     if (entries.size >= this.#maxEntries) this.#makeRoom()
-    entries.set(nonce, { nc, issuedAtMs: info.issuedAtMs, expiresAtMs: info.expiresAtMs })
+    entries.set(nonce, { nc, issuedAtMs: info.issuedAtMs, expiresAtMs: info.expiresAtMs, stored: true })
     return 'accepted'
   }
 
@@ -126,6 +168,7 @@ export class MemoryNonceCountStore implements NonceCountStore {
     const entries = this.#entries
     for (const [nonce, entry] of entries) {
       if (entries.size < this.#maxEntries) return
+      entry.stored = false
       if (entry.expiresAtMs < now) {
         entries.delete(nonce)
         continue
@@ -138,6 +181,7 @@ export class MemoryNonceCountStore implements NonceCountStore {
 
   /** Forgets everything (the watermark too). */
   close (): void {
+    for (const entry of this.#entries.values()) entry.stored = false
     this.#entries.clear()
   }
 }

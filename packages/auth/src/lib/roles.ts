@@ -59,6 +59,18 @@ export function hasPermission (roles: readonly string[], permission: string, gra
 }
 
 /**
+ * The roles of `grants` that grant `permission` (what {@link hasPermission} answers for each
+ * role alone), computed once per route so the per-request check is a `Set` lookup.
+ */
+export function rolesGranting (permission: string, grants: Record<string, readonly string[]>): ReadonlySet<string> {
+  const granting = new Set<string>()
+  for (const role of Object.keys(grants)) {
+    if (hasPermission([role], permission, grants)) granting.add(role)
+  }
+  return granting
+}
+
+/**
  * Checks the syntax of a permission (`allowWildcard: false`, e.g. a route's
  * `config.permission`) or of a grant pattern (`allowWildcard: true`): non-empty
  * `:`-separated segments without spaces; `*` only as a whole segment.

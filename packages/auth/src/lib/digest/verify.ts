@@ -4,11 +4,11 @@
  *
  * @module
  */
-import { randomBytes, timingSafeEqual } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import type { ApiKeyCredentials, KeyStore } from '../../index.js'
-import { algorithmInfo, digestResponse, digestRspauth, computeUserhash, sessionHA1, type DigestAlgorithm, type DigestHashName } from '../ha1.js'
+import { algorithmInfo, computeUserhash, responseDigest, sessionHA1, type DigestAlgorithm, type DigestHashName } from '../ha1.js'
 import { createNonce, nonceAge, readNonce } from '../nonce.js'
-import type { NonceCountStore, NonceCountResult } from '../nonce-count-store.js'
+import type { NonceCountStore, NonceCountResult, VerifiedNonce } from '../nonce-count-store.js'
 import { decodeExtValue } from './ext-value.js'
 import { parseCredentials, quote } from './parse.js'
 
@@ -79,6 +79,18 @@ export type DigestOutcome =
 const FAILED: DigestOutcome = Object.freeze({ ok: false, stale: false })
 const STALE: DigestOutcome = Object.freeze({ ok: false, stale: true })
 
+/**
+ * Compares lowercase hex `expected` with hex `received` of the same length (any case) in time
+ * that depends only on the length, without decoding either into a Buffer.
+ */
+function hexEqualConstantTime (expected: string, received: string): boolean {
+  let diff = expected.length ^ received.length
+  const n = Math.min(expected.length, received.length)
+  // `| 0x20` lowers A-F and leaves 0-9 (0x30-0x39) alone; both inputs are checked hex.
+  for (let i = 0; i < n; i++) diff |= expected.charCodeAt(i) ^ (received.charCodeAt(i) | 0x20)
+  return diff === 0
+}
+
 function isHex (value: string, length: number): boolean {
   if (value.length !== length) return false
   for (let i = 0; i < value.length; i++) {
@@ -106,6 +118,11 @@ function isHex (value: string, length: number): boolean {
  * Then replay protection: `nc` must be above every `nc` accepted before with this nonce
  * (`nonceCountStore.advance`), checked only once the response is proven right.
  *
+ * Verified nonces are remembered: when the store implements `verifiedNonce` (the
+ * `MemoryNonceCountStore` does), a nonce it holds, unexpired, was proven ours before, so its
+ * HMAC is not computed again; the same record then serves the replay check (one lookup).
+ * Everything else (realm, uri, key, `response`, `nc`) is checked on every request.
+ *
  * @returns an async function; it rejects only when the key store or the nonce count store does.
  */
 export function createDigestVerifier (options: DigestVerifierOptions): (request: DigestRequest) => Promise<DigestOutcome> {
@@ -114,6 +131,9 @@ export function createDigestVerifier (options: DigestVerifierOptions): (request:
   const lifetimeMs = nonceLifetimeSeconds * 1000
   const nextnonceWithinMs = (options.nextnonceWithinSeconds ?? nonceLifetimeSeconds / 5) * 1000
   const enabled = new Set<string>(algorithms)
+  const lookupVerified = typeof nonceCountStore?.verifiedNonce === 'function'
+    ? nonceCountStore.verifiedNonce.bind(nonceCountStore)
+    : undefined
   // Used when the key is unknown, so the failure takes as long as a wrong key.
   const dummyHA1: Record<DigestHashName, string> = {
     MD5: randomBytes(16).toString('hex'),
@@ -159,10 +179,20 @@ export function createDigestVerifier (options: DigestVerifierOptions): (request:
     if (!isHex(response, info.hexLength)) return FAILED
     if (p.opaque !== undefined && p.opaque !== opaque) return FAILED
 
-    const issuedAtMs = readNonce(nonce, nonceSecret)
-    if (issuedAtMs === undefined) return FAILED
     const nowMs = Date.now()
-    const nonceState = nonceAge(issuedAtMs, nonceLifetimeSeconds, nowMs)
+    // One lookup: a nonce the replay state holds was verified (HMAC and a response) before.
+    const verified: VerifiedNonce | undefined = lookupVerified?.(nonce, nowMs)
+    let issuedAtMs: number
+    let nonceState: 'valid' | 'stale' | 'invalid'
+    if (verified !== undefined) {
+      issuedAtMs = verified.issuedAtMs
+      nonceState = nonceAge(issuedAtMs, nonceLifetimeSeconds, nowMs)
+    } else {
+      const read = readNonce(nonce, nonceSecret)
+      if (read === undefined) return FAILED
+      issuedAtMs = read
+      nonceState = nonceAge(issuedAtMs, nonceLifetimeSeconds, nowMs)
+    }
     if (nonceState === 'invalid') return FAILED
 
     let key: ApiKeyCredentials | undefined
@@ -179,20 +209,22 @@ export function createDigestVerifier (options: DigestVerifierOptions): (request:
     known = known && typeof storedHA1 === 'string' && isHex(storedHA1, info.hexLength)
     const baseHA1 = known ? (storedHA1 as string).toLowerCase() : dummyHA1[info.hash]
     const ha1 = info.session ? sessionHA1(info.name, baseHA1, nonce, cnonce) : baseHA1
-    const expected = digestResponse(info.name, ha1, { nonce, nc, cnonce, method: request.method, uri })
-    const matches = timingSafeEqual(Buffer.from(expected, 'hex'), Buffer.from(response, 'hex'))
+    const expected = responseDigest(info.name, ha1, nonce, nc, cnonce, request.method, uri)
+    const matches = hexEqualConstantTime(expected, response)
     if (!matches || !known || key === undefined) return FAILED
     if (nonceState === 'stale') return STALE
 
     const expiresAtMs = issuedAtMs + lifetimeMs
     if (nonceCountStore !== undefined) {
-      let result: NonceCountResult | Promise<NonceCountResult> = nonceCountStore.advance(nonce, ncValue, { issuedAtMs, expiresAtMs })
+      let result: NonceCountResult | Promise<NonceCountResult> = verified !== undefined
+        ? nonceCountStore.advance(nonce, ncValue, verified, verified)
+        : nonceCountStore.advance(nonce, ncValue, { issuedAtMs, expiresAtMs })
       if (typeof result !== 'string') result = await result
       if (result === 'replayed') return FAILED
       if (result === 'forgotten') return STALE
     }
 
-    let authenticationInfo = `rspauth="${digestRspauth(info.name, ha1, { nonce, nc, cnonce, uri })}", qop=auth, nc=${nc}, cnonce=${quote(cnonce)}`
+    let authenticationInfo = `rspauth="${responseDigest(info.name, ha1, nonce, nc, cnonce, '', uri)}", qop=auth, nc=${nc}, cnonce=${quote(cnonce)}`
     if (expiresAtMs - nowMs <= nextnonceWithinMs) authenticationInfo += `, nextnonce="${createNonce(nonceSecret, nowMs)}"`
     return { ok: true, credentials: key, authenticationInfo, algorithm: info.name }
   }
