@@ -105,3 +105,5 @@ async function express () {
 const ready = kind === 'suite' ? await suite() : kind === 'bare' ? await bare() : kind === 'express' ? await express() : undefined
 if (ready === undefined) throw new Error(`unknown kind ${kind}`)
 process.stdout.write(JSON.stringify(ready) + '\n')
+// A normal exit on SIGINT, so `node --cpu-prof` writes its profile (bench/profile.mjs).
+process.on('SIGINT', () => process.exit(0))

@@ -65,24 +65,31 @@ async function storeLayer (store) {
 async function httpLayer (store) {
   const { app } = await buildServer({ envelope: { httpsOnly: false }, publicUrl: 'https://bench.invalid', store, seed: false, adminKey: { ...OWNER, accessList: [{ cidrBlock: '127.0.0.1/32' }] } })
   await app.ready()
-  const challenge = (await app.inject({ url: '/api/v1/catalogs' })).headers['www-authenticate']
-  const auth = (method, uri) => digestAuthorization({ challenge: Array.isArray(challenge) ? challenge[0] : challenge, username: OWNER.publicKey, password: OWNER.privateKey, method, uri })
+  // The suite refuses replays (RFC 7616 §5.5): each worker answers its own nonce with nc
+  // rising, as a real client does; the Authorization is computed per request.
+  const challenges = []
+  for (let w = 0; w <= CONCURRENCY; w++) {
+    const header = (await app.inject({ url: '/api/v1/catalogs' })).headers['www-authenticate']
+    challenges.push({ challenge: Array.isArray(header) ? header[0] : header, nc: 0 })
+  }
+  const auth = (method, uri, w = CONCURRENCY) => {
+    const c = challenges[w]
+    return digestAuthorization({ challenge: c.challenge, username: OWNER.publicKey, password: OWNER.privateKey, method, uri, nc: ++c.nc })
+  }
   const ids = []
   for (let i = 0; i < 200; i++) {
     const res = await app.inject({ method: 'POST', url: '/api/v1/catalogs', headers: { authorization: auth('POST', '/api/v1/catalogs') }, payload: { name: `h${i}`, type: 'hive' } })
     if (res.statusCode !== 201) throw new Error(`create: ${res.statusCode} ${res.body}`)
     ids.push(res.json().id)
   }
-  const getAuth = new Map(ids.map((id) => [id, auth('GET', `/api/v1/catalogs/${id}`)]))
   const get = await throughput(async (w, i) => {
     const id = ids[(w * 7919 + i) % ids.length]
-    const res = await app.inject({ url: `/api/v1/catalogs/${id}`, headers: { authorization: getAuth.get(id) } })
+    const res = await app.inject({ url: `/api/v1/catalogs/${id}`, headers: { authorization: auth('GET', `/api/v1/catalogs/${id}`, w) } })
     if (res.statusCode !== 200) throw new Error(`get: ${res.statusCode} ${res.body}`)
   })
-  const postAuth = auth('POST', '/api/v1/catalogs')
   const tag = randomBytes(3).toString('hex')
   const create = await throughput(async (w, i) => {
-    const res = await app.inject({ method: 'POST', url: '/api/v1/catalogs', headers: { authorization: postAuth }, payload: { name: `p${tag}w${w}n${i}`, type: 'hive' } })
+    const res = await app.inject({ method: 'POST', url: '/api/v1/catalogs', headers: { authorization: auth('POST', '/api/v1/catalogs', w) }, payload: { name: `p${tag}w${w}n${i}`, type: 'hive' } })
     if (res.statusCode !== 201) throw new Error(`create: ${res.statusCode} ${res.body}`)
   })
   await app.close()

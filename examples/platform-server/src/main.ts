@@ -7,7 +7,6 @@ import { loadSecrets } from './secrets.js'
 import { buildServer } from './server.js'
 import { ensureAdminKeyOnce, openStore, seedOnce } from './store.js'
 import { loadOrCreateTls } from './tls.js'
-import { Redis } from 'ioredis'
 import { RedisNonceCountStore } from 'fastify-platform-api'
 
 async function main (): Promise<void> {
@@ -17,7 +16,10 @@ async function main (): Promise<void> {
   const secrets = await loadSecrets(config)
   const store = await openStore(config)
   // Several instances behind a load balancer share the Digest replay state in Redis.
-  const redis = config.redisUrl !== undefined ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) : undefined
+  // ioredis is loaded only when REDIS_URL asks for it.
+  const redis = config.redisUrl !== undefined
+    ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true })
+    : undefined
   const nonceCountStore = redis !== undefined ? new RedisNonceCountStore({ client: redis }) : undefined
   let built: Awaited<ReturnType<typeof buildServer>>
   try {

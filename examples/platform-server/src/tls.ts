@@ -6,7 +6,6 @@
 import { X509Certificate, createPrivateKey, type KeyObject } from 'node:crypto'
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { generate } from 'selfsigned'
 import type { ServerConfig } from './config.js'
 
 /** Validity of a generated self-signed certificate, in days. */
@@ -84,6 +83,8 @@ async function writeAtomically (path: string, data: string, mode: number): Promi
  * @returns PEM `key` and `cert`
  */
 export async function generateSelfSigned (): Promise<{ key: string; cert: string }> {
+  // Loaded only when a certificate must be made: most starts reuse DATA_DIR/tls.
+  const { generate } = await import('selfsigned')
   const notBeforeDate = new Date()
   const notAfterDate = new Date(notBeforeDate.getTime() + SELF_SIGNED_VALIDITY_DAYS * 24 * 60 * 60 * 1000)
   const pems = await generate([{ name: 'commonName', value: 'localhost' }], {

@@ -1,0 +1,48 @@
+// `node bench/profile.mjs <scenario>`: the suite server under load for one scenario of
+// `npm run bench`, run with `node --cpu-prof`; prints the heaviest functions (self time).
+// Scenarios: get, list, post, patch. Used for the profiles of docs/benchmarks.md.
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import autocannon from 'autocannon'
+import { digestAuthorization } from '@platform-api/auth'
+import { KEY } from './common.mjs'
+
+const scenario = process.argv[2] ?? 'list'
+const dir = mkdtempSync(join(tmpdir(), 'pa-prof-'))
+const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'bench/servers.mjs', 'suite'], { stdio: ['ignore', 'pipe', 'inherit'] })
+const ready = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)))))
+const base = `http://127.0.0.1:${ready.port}`
+const challenges = []
+for (let i = 0; i < 16; i++) challenges.push((await fetch(`${base}/api/v1/catalogs`)).headers.get('www-authenticate').split(/,\s*(?=Digest )/)[0])
+let connections = 0
+let posted = 0
+const entry = {
+  method: { get: 'GET', list: 'GET', post: 'POST', patch: 'PATCH' }[scenario],
+  setupRequest (req, c) {
+    if (c.k === undefined) { c.k = connections++; c.nc = 0 }
+    c.nc++
+    const path = scenario === 'list' ? '/api/v1/catalogs?limit=100' : scenario === 'post' ? '/api/v1/catalogs' : `/api/v1/catalogs/${ready.ids[c.nc % 100]}`
+    const body = scenario === 'post' ? JSON.stringify({ name: `prof${posted++}`, type: 'hive' }) : scenario === 'patch' ? JSON.stringify([{ op: 'replace', path: '/description', value: `p${c.nc}` }]) : undefined
+    const headers = { ...req.headers, authorization: digestAuthorization({ challenge: challenges[c.k % 16], username: KEY.publicKey, password: KEY.privateKey, method: this.method, uri: path, nc: c.nc }) }
+    if (body !== undefined) headers['content-type'] = scenario === 'patch' ? 'application/json-patch+json' : 'application/json'
+    return { ...req, method: this.method, path, headers, body }
+  }
+}
+const result = await autocannon({ url: base, connections: 16, duration: 5, requests: new Array(20000).fill(entry), initialContext: {} })
+console.log(`${scenario}: ${result.requests.total} requests, ${result.non2xx} non-2xx`)
+child.kill('SIGINT')
+await new Promise((resolve) => child.once('exit', resolve))
+const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'))
+const self = new Map()
+const total = profile.timeDeltas.reduce((a, b) => a + b, 0)
+const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+profile.samples.forEach((id, i) => {
+  const { functionName, url, lineNumber } = byId.get(id).callFrame
+  const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/\/work\/[^/]+\//, '')}:${lineNumber + 1}`
+  self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0))
+})
+for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) console.log(`${(100 * v / total).toFixed(1).padStart(5)} %  ${k}`)
+console.log(`profile: ${join(dir, file)}`)
