@@ -1,6 +1,7 @@
 // `node bench/profile.mjs <scenario>`: the suite server under load for one scenario of
 // `npm run bench`, run with `node --cpu-prof`; prints the heaviest functions (self time).
-// Scenarios: get, list, post, patch. Used for the profiles of docs/benchmarks.md.
+// Scenarios: get, list, post, patch; `startup`: the example server (main.js, PGlite) from spawn to
+// its first /health, time grouped by what it is spent on. Used for docs/benchmarks-profiles.md.
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -11,6 +12,45 @@ import { KEY } from './common.mjs'
 
 const scenario = process.argv[2] ?? 'list'
 const dir = mkdtempSync(join(tmpdir(), 'pa-prof-'))
+
+/** Self time grouped by what it is spent on. */
+function categories (profile) {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+  const cat = ({ url, functionName: fn }) => {
+    if (url.includes('/ajv')) return 'Ajv (validator compilation)'
+    if (url.includes('fast-json-stringify')) return 'fast-json-stringify (serializer compilation)'
+    if (url.startsWith('wasm') || url.includes('pglite')) return 'PGlite (embedded PostgreSQL, WASM)'
+    if (url.startsWith('node:internal/modules') || url.includes('cjs-module-lexer') || ['wrapSafe', 'openFileHandle', 'lstat', 'readFileUtf8', 'compileSourceTextModule'].includes(fn)) return 'module loading'
+    if (fn === '(garbage collector)') return 'GC'
+    if (fn === '(idle)' || fn === '(program)') return 'idle / program'
+    if (/\/(fastify|find-my-way|avvio)\//.test(url)) return 'fastify (routes, hooks)'
+    if (url.includes('/packages/') || url.includes('/examples/')) return 'suite packages, example server'
+    return 'other'
+  }
+  const totals = new Map()
+  let total = 0
+  profile.samples.forEach((id, i) => { const d = profile.timeDeltas[i] ?? 0; total += d; const k = cat(byId.get(id).callFrame); totals.set(k, (totals.get(k) ?? 0) + d) })
+  console.log(`${(total / 1000).toFixed(0)} ms sampled`)
+  for (const [k, v] of [...totals].sort((a, b) => b[1] - a[1])) console.log(`${(100 * v / total).toFixed(1).padStart(5)} %  ${(v / 1000).toFixed(0).padStart(5)} ms  ${k}`)
+}
+
+if (scenario === 'startup') {
+  const https = await import('node:https')
+  const dataDir = mkdtempSync(join(tmpdir(), 'pa-prof-data-'))
+  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', NONCE_SECRET: 'x'.repeat(40), CURSOR_SECRET: 'y'.repeat(40), ADMIN_PUBLIC_KEY: KEY.publicKey, ADMIN_PRIVATE_KEY: KEY.privateKey, PORT: '18443', HOST: '127.0.0.1' }
+  const health = async () => await new Promise((resolve) => https.get({ host: '127.0.0.1', port: 18443, path: '/health', rejectUnauthorized: false }, (res) => { res.resume(); resolve(res.statusCode === 200) }).on('error', () => resolve(false)))
+  for (const args of [[], ['--cpu-prof', `--cpu-prof-dir=${dir}`]]) { // the first start makes the certificate and the database
+    const started = Date.now()
+    const server = spawn(process.execPath, [...args, 'examples/platform-server/dist/main.js'], { env, stdio: 'ignore' })
+    while (!await health()) await new Promise((resolve) => setTimeout(resolve, 10))
+    if (args.length > 0) console.log(`first /health after ${Date.now() - started} ms`)
+    server.kill('SIGTERM')
+    await new Promise((resolve) => server.once('exit', resolve))
+  }
+  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
+  categories(JSON.parse(readFileSync(join(dir, file), 'utf8')))
+  process.exit(0)
+}
 const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'bench/servers.mjs', 'suite'], { stdio: ['ignore', 'pipe', 'inherit'] })
 const ready = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)))))
 const base = `http://127.0.0.1:${ready.port}`

@@ -338,7 +338,8 @@ if (results.startup !== undefined) {
 if (results.store !== undefined) {
   lines.push('## Stores: PostgreSQL vs MemoryStore (bench/store.mjs)', '', '```', results.store, '```', '')
 }
-const verdictLines = ['## Targets (issue 12)', '', '| figure | this run | target | |', '|---|---|---|---|', ...verdicts.map((v) => `| ${v.what} | ${v.value} | ${v.target} | ${v.verdict} |`), '']
+const verdictLines = ['## Targets (issue 12)', '', '| figure | this run | target | |', '|---|---|---|---|', ...verdicts.map((v) => `| ${v.what} | ${v.value} | ${v.target} | ${v.verdict} |`), '',
+  'Where a target is missed, the CPU profiles that show where the time goes are in [benchmarks-profiles.md](benchmarks-profiles.md) (`node bench/profile.mjs get|list|post|patch|startup`, `node --cpu-prof`).', '']
 const header = lines.splice(0, 4)
 const markdown = [...header, ...verdictLines, '![req/s per scenario](benchmarks.svg)', '', ...lines].join('\n')
 

@@ -55,8 +55,33 @@ export function createValidatorBuilder (): (externalSchemas: Record<string, unkn
     const plugins = [...(ajvOption?.plugins ?? []), platformKeywords]
     const body = build(externalSchemas, { customOptions: { ...customOptions, coerceTypes: false }, plugins })
     const parts = build(externalSchemas, { customOptions: { coerceTypes: 'array', ...customOptions }, plugins })
-    return (route) => (route.httpPart === 'body' ? body : parts)(route)
+    return (route) => {
+      const compiler = route.httpPart === 'body' ? body : parts
+      return compiledOnce(compiler, route)
+    }
   }
+}
+
+/**
+ * Validators already compiled, per compiler (the pooled Ajv of one set of external schemas and
+ * options) and per schema text: the same schema on many routes (`/api/v1` and `/api/v2`, HEAD
+ * beside GET, one query schema on every list) is compiled once (issue 12: startup).
+ */
+const compiled = new WeakMap<object, Map<string, ReturnType<FastifySchemaCompiler<unknown>>>>()
+
+function compiledOnce (compiler: FastifySchemaCompiler<unknown>, route: Parameters<FastifySchemaCompiler<unknown>>[0]): ReturnType<FastifySchemaCompiler<unknown>> {
+  let byText = compiled.get(compiler)
+  if (byText === undefined) {
+    byText = new Map()
+    compiled.set(compiler, byText)
+  }
+  const key = JSON.stringify(route.schema)
+  let validate = byText.get(key)
+  if (validate === undefined) {
+    validate = compiler(route)
+    byText.set(key, validate)
+  }
+  return validate
 }
 
 /**
