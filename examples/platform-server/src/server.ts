@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { methodOverride } from '@platform-api/auth'
-import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type Store } from 'fastify-platform-api'
+import fastifyPlatformApi, { MemoryStore, platformApiDocs, ResourceRegistry, type AuthOptions, type EnvelopeOptions, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
 import { REALM, RESOURCES, apiKeys } from './resources.js'
@@ -30,6 +30,8 @@ export interface BuildServerOptions {
    * Default: `https://<listening address>:<port>` once it listens (`http://` without TLS).
    */
   publicUrl?: string
+  /** Digest settings of @platform-api/auth (e.g. `algorithms: ['SHA-512-256']` for a test). Default: the auth plugin's. */
+  digest?: Pick<AuthOptions, 'algorithms' | 'nonceLifetimeSeconds'>
 }
 
 /** Request bodies are bounded (API-CONTRACT.md: over 1 MiB is 413). */
@@ -67,9 +69,13 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   })
   const store = options.store ?? new MemoryStore()
   const registry = new ResourceRegistry(store, RESOURCES)
+  // Before the routes: @fastify/swagger collects them as they are added.
+  await app.register(platformApiDocs, {
+    info: { title: 'Platform API (example server)', version: '1.0.0', description: 'Catalogs, databases, tables, columns, integrations and API keys; /api/v1 (OpenMetadata and Atlas conventions) and /api/v2 (StarRocks conventions). Every /api route needs HTTP Digest (RFC 7616).' }
+  })
   await app.register(fastifyPlatformApi, {
     envelope: options.envelope ?? {},
-    auth: { keyStore: new ResourceKeyStore(store), realm: REALM },
+    auth: { ...(options.digest ?? {}), keyStore: new ResourceKeyStore(store), realm: REALM },
     publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
     versions: [
       { prefix: '/api/v1', registry },
@@ -83,13 +89,18 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
         pagination: 'page',
         put: 'createIfAbsent',
         deleteMissing: 'ok',
-        mergePatchTypes: ['application/json']
+        mergePatchTypes: ['application/json'],
+        operationIdPrefix: 'v2'
       }
     ]
   })
   app.get('/health', {
     config: { auth: false, accessList: false },
-    schema: { response: app.envelope.responses({ 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) }) }
+    schema: {
+      operationId: 'health',
+      summary: 'Liveness',
+      description: 'Answers 200 without authentication while the server runs (API-CONTRACT.md "Starting it").',
+      tags: ['health'], response: app.envelope.responses({ 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) }) }
   }, async () => ({ status: 'ok' as const }))
 
   if (options.seed !== false && (await store.list('catalogs', { limit: 1 })).total === 0) {

@@ -24,6 +24,7 @@ export {
 export { compileAccessList, parseAccessListEntry, type AccessListOptions } from '@platform-api/access-list'
 export { createValidatorCompiler, withParameters, withHeaders, type EnvelopeOptions, type ErrorBody } from '@platform-api/envelope'
 export { encodeCursor, decodeCursor, type PaginationOptions, type Paging } from '@platform-api/pagination'
+export { platformApiDocs, openApiForPrefix, DocsInvalidOptionError, DIGEST_SECURITY_SCHEME, type PlatformApiDocsOptions, type OpenApiDocument } from './docs.js'
 
 /** One API version: a prefix and the resources it serves. */
 export interface ApiVersionOptions {
@@ -47,6 +48,8 @@ export interface ApiVersionOptions {
   pagination?: 'cursor' | 'page'
   /** Media types PATCH also takes as a merge patch, e.g. `['application/json']`. Default none. */
   mergePatchTypes?: string[]
+  /** Prefix of every OpenAPI `operationId` in this version (e.g. `v2` -> `v2ListTables`), so that versions in one document stay unique. Default none. */
+  operationIdPrefix?: string
 }
 
 /** Options of the umbrella plugin: each sub-plugin's options under its name. */
@@ -87,7 +90,8 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
         ...(version.maxPatchOperations !== undefined ? { maxPatchOperations: version.maxPatchOperations } : {}),
         ...(version.paths !== undefined ? { paths: version.paths } : {}),
         ...(version.pagination !== undefined ? { pagination: version.pagination } : {}),
-        ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {})
+        ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {}),
+        ...(version.operationIdPrefix !== undefined ? { operationIdPrefix: version.operationIdPrefix } : {})
       })
     }, { prefix: version.prefix })
   }
