@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = new URL('../', import.meta.url)
-const PACKAGES = ['envelope', 'auth', 'access-list', 'pagination', 'resources']
+const PACKAGES = ['envelope', 'auth', 'access-list', 'pagination', 'resources', 'store-postgres']
 /** Catalogues outside packages/: the example server's own codes. */
 const EXAMPLES = ['platform-server']
 

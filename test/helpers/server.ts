@@ -17,15 +17,18 @@ export interface RunningServer {
   stop: () => Promise<number | null>
 }
 
-/** Start the server with `env` added to this process's environment; resolves once it listens. */
-export async function startServer (env: Record<string, string>): Promise<RunningServer> {
+/**
+ * Start the server with `env` added to this process's environment; resolves once it listens.
+ * @param startTimeoutMs how long to wait for "Server listening" (default 60 s: a first start initialises the embedded database and seeds it); on timeout the child is killed.
+ */
+export async function startServer (env: Record<string, string>, startTimeoutMs = 60_000): Promise<RunningServer> {
   const child = spawn(process.execPath, [MAIN], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stderr.on('data', (d: Buffer) => { err += d.toString() })
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)))
   const origin = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in 30 s:\n${out}\n${err}`)), 30_000)
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not start in ${startTimeoutMs / 1000} s:\n${out}\n${err}`)) }, startTimeoutMs)
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString()
       const m = /Server listening at (https:\/\/127\.0\.0\.1:\d+)/.exec(out)

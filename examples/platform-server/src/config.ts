@@ -44,8 +44,16 @@ export interface ServerConfig {
   tlsCertFile?: string
   /** Absolute path of the PEM private key file (`TLS_KEY`); set together with {@link ServerConfig.tlsCertFile}. */
   tlsKeyFile?: string
-  /** PostgreSQL connection string (`DATABASE_URL`); without it the embedded store is used. */
+  /** PostgreSQL connection string (`DATABASE_URL`); without it the embedded PGlite store in `DATA_DIR/pgdata`. */
   databaseUrl?: string
+  /** Schema of the store's tables (`DATABASE_SCHEMA`), created if absent. */
+  databaseSchema: string
+  /** Redis URL (`REDIS_URL`) of the Digest replay state shared by several instances; without it, in memory (one instance). */
+  redisUrl?: string
+  /** HMAC key of Digest nonces (`NONCE_SECRET`, at least 32 bytes); without it one kept in `DATA_DIR/secrets.json`. */
+  nonceSecret?: string
+  /** HMAC key of list cursors (`CURSOR_SECRET`, at least 32 bytes); without it one kept in `DATA_DIR/secrets.json`. */
+  cursorSecret?: string
   /** Public key of the ORG_OWNER key to ensure at start (`ADMIN_PUBLIC_KEY`); set together with {@link ServerConfig.adminPrivateKey}. */
   adminPublicKey?: string
   /** Private key of that ORG_OWNER key (`ADMIN_PRIVATE_KEY`), a UUID. */
@@ -67,8 +75,12 @@ export const CONFIG_DEFAULTS = {
   PORT: '8443',
   DATA_DIR: './.data',
   ADMIN_ACCESS_LIST: '127.0.0.1/32,::1/128',
-  LOG_LEVEL: 'info'
+  LOG_LEVEL: 'info',
+  DATABASE_SCHEMA: 'public'
 } as const
+
+/** Shortest `NONCE_SECRET` / `CURSOR_SECRET`, in bytes (UTF-8). */
+export const MIN_SECRET_BYTES = 32
 
 /**
  * Thrown by {@link loadConfig} for an invalid environment variable. The message names
@@ -134,9 +146,12 @@ export function parseAccessList (value: string): AccessListEntryInput[] {
  * | `DATA_DIR` | `./.data` | resolved to an absolute path against the working directory |
  * | `TLS_CERT`, `TLS_KEY` | - | both or neither; resolved to absolute paths (read later by `loadOrCreateTls`) |
  * | `DATABASE_URL` | - | starts with `postgres://` or `postgresql://` |
+ * | `DATABASE_SCHEMA` | `public` | letters, digits, `_`; at most 63 characters |
+ * | `NONCE_SECRET`, `CURSOR_SECRET` | - | at least 32 bytes each; give the same values to every instance |
  * | `ADMIN_PUBLIC_KEY`, `ADMIN_PRIVATE_KEY` | - | both or neither; 8..64 lowercase letters or digits, and a UUID |
  * | `ADMIN_ACCESS_LIST` | `127.0.0.1/32,::1/128` | comma-separated IP addresses (`ipAddress`) or CIDR blocks (`cidrBlock`, contains `/`) |
  * | `LOG_LEVEL` | `info` | a pino level: fatal, error, warn, info, debug, trace, silent (any case) |
+ * | `REDIS_URL` | - | `redis://` or `rediss://` URL: the Digest replay state (`nc` per nonce) shared by several instances |
  * | `PUBLIC_URL` | `https://HOST:PORT` | absolute http(s) URL without query or fragment, the base of `href` links |
  *
  * @param env - the environment to read; `process.env` by default
@@ -153,7 +168,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): ServerConfig 
     port,
     dataDir,
     adminAccessList: parseAccessList(read(env, 'ADMIN_ACCESS_LIST') ?? CONFIG_DEFAULTS.ADMIN_ACCESS_LIST),
-    logLevel: 'info'
+    logLevel: 'info',
+    databaseSchema: CONFIG_DEFAULTS.DATABASE_SCHEMA
   }
 
   const tlsCert = read(env, 'TLS_CERT')
@@ -175,6 +191,20 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): ServerConfig 
       throw new ConfigError('DATABASE_URL', `DATABASE_URL must be a PostgreSQL connection URL starting with postgres:// or postgresql://, got ${scheme}`)
     }
     config.databaseUrl = databaseUrl
+  }
+  const databaseSchema = read(env, 'DATABASE_SCHEMA')
+  if (databaseSchema !== undefined) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(databaseSchema)) {
+      throw new ConfigError('DATABASE_SCHEMA', `DATABASE_SCHEMA must be letters, digits and _ (not first a digit), at most 63 characters, got ${JSON.stringify(databaseSchema)}`)
+    }
+    config.databaseSchema = databaseSchema
+  }
+  for (const [variable, field] of [['NONCE_SECRET', 'nonceSecret'], ['CURSOR_SECRET', 'cursorSecret']] as const) {
+    const secret = read(env, variable)
+    if (secret === undefined) continue
+    // Never echo a secret.
+    if (Buffer.byteLength(secret) < MIN_SECRET_BYTES) throw new ConfigError(variable, `${variable} must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)`)
+    config[field] = secret
   }
 
   const publicKey = read(env, 'ADMIN_PUBLIC_KEY')
@@ -200,6 +230,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): ServerConfig 
     throw new ConfigError('LOG_LEVEL', `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(env.LOG_LEVEL)}`)
   }
   config.logLevel = logLevel as LogLevel
+
+  const redisUrl = read(env, 'REDIS_URL')
+  if (redisUrl !== undefined) {
+    if (!/^rediss?:\/\//i.test(redisUrl)) {
+      throw new ConfigError('REDIS_URL', 'REDIS_URL must be a Redis URL starting with redis:// or rediss://')
+    }
+    config.redisUrl = redisUrl
+  }
 
   const publicUrl = read(env, 'PUBLIC_URL')
   if (publicUrl !== undefined) {

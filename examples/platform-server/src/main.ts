@@ -3,22 +3,52 @@
  */
 import { ConfigError, loadConfig } from './config.js'
 import { resolveAdminKey } from './admin-key.js'
+import { loadSecrets } from './secrets.js'
 import { buildServer } from './server.js'
+import { ensureAdminKeyOnce, openStore, seedOnce } from './store.js'
 import { loadOrCreateTls } from './tls.js'
+import { Redis } from 'ioredis'
+import { RedisNonceCountStore } from 'fastify-platform-api'
 
 async function main (): Promise<void> {
   const config = loadConfig()
-  if (config.databaseUrl !== undefined) {
-    throw new ConfigError('DATABASE_URL', 'DATABASE_URL: the PostgreSQL store is not available yet in this version; unset it to use the in-memory store')
-  }
   const tls = await loadOrCreateTls(config)
   const adminKey = await resolveAdminKey(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
-  const { app } = await buildServer({
-    https: { key: tls.key, cert: tls.cert },
-    logger: { level: config.logLevel },
-    ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
-    adminKey: { publicKey: adminKey.publicKey, privateKey: adminKey.privateKey, accessList: config.adminAccessList }
+  const secrets = await loadSecrets(config)
+  const store = await openStore(config)
+  // Several instances behind a load balancer share the Digest replay state in Redis.
+  const redis = config.redisUrl !== undefined ? new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true }) : undefined
+  const nonceCountStore = redis !== undefined ? new RedisNonceCountStore({ client: redis }) : undefined
+  let built: Awaited<ReturnType<typeof buildServer>>
+  try {
+    built = await buildServer({
+      https: { key: tls.key, cert: tls.cert },
+      logger: { level: config.logLevel },
+      ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
+      store,
+      seed: false,
+      nonceSecret: secrets.nonceSecret,
+      cursorSecret: secrets.cursorSecret,
+      ...(nonceCountStore !== undefined ? { nonceCountStore } : {})
+    })
+  } catch (err) {
+    await store.close()
+    redis?.disconnect()
+    throw err
+  }
+  const { app, registry } = built
+  app.addHook('onClose', async () => {
+    await store.close()
+    if (redis !== undefined) await redis.quit().catch(() => { redis.disconnect() })
   })
+  try {
+    const seeded = await seedOnce(store)
+    await ensureAdminKeyOnce(store, registry, { publicKey: adminKey.publicKey, privateKey: adminKey.privateKey, accessList: config.adminAccessList })
+    app.log.info({ store: store.driver, schema: store.schema, seeded }, store.driver === 'pg' ? 'store: PostgreSQL server' : `store: embedded PGlite in ${config.dataDir}`)
+  } catch (err) {
+    await app.close()
+    throw err
+  }
   if (tls.generated === true) app.log.info({ certPath: tls.certPath }, 'generated a self-signed TLS certificate')
   if (adminKey.generated) {
     process.stdout.write(
@@ -39,6 +69,12 @@ async function main (): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`${err instanceof ConfigError ? err.message : `platform-server failed to start: ${(err as Error).message}`}\n`)
+  const code = (err as { code?: string }).code
+  const message = err instanceof ConfigError
+    ? err.message
+    : code === 'STORE_UNAVAILABLE'
+      ? `platform-server failed to start: the database cannot be reached (${String((err as { cause?: { message?: string } }).cause?.message ?? 'no answer')}); check DATABASE_URL`
+      : `platform-server failed to start: ${(err as Error).message}`
+  process.stderr.write(`${message}\n`)
   process.exit(1)
 })

@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { methodOverride } from '@platform-api/auth'
-import fastifyPlatformApi, { MemoryStore, platformApiDocs, ResourceRegistry, type AuthOptions, type EnvelopeOptions, type Store } from 'fastify-platform-api'
+import fastifyPlatformApi, { MemoryStore, platformApiDocs, ResourceRegistry, type AuthOptions, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
 import { REALM, RESOURCES, apiKeys } from './resources.js'
@@ -25,6 +25,12 @@ export interface BuildServerOptions {
   envelope?: EnvelopeOptions
   /** Seed the catalog and integrations when the store has no catalog. Default true. */
   seed?: boolean
+  /** HMAC key of Digest nonces (auth `nonceSecret`), at least 32 bytes. Default: random per process. */
+  nonceSecret?: string
+  /** Where the Digest replay state lives (auth `nonceCountStore`); a `RedisNonceCountStore` for several instances. Default: in memory. */
+  nonceCountStore?: NonceCountStore
+  /** HMAC key of list cursors (pagination `cursorSecret`), at least 16 bytes. Default: random per process. */
+  cursorSecret?: string
   /**
    * The origin clients reach the server at, the base of `href` links (`PUBLIC_URL`).
    * Default: `https://<listening address>:<port>` once it listens (`http://` without TLS).
@@ -75,7 +81,14 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   })
   await app.register(fastifyPlatformApi, {
     envelope: options.envelope ?? {},
-    auth: { ...(options.digest ?? {}), keyStore: new ResourceKeyStore(store), realm: REALM },
+    auth: {
+      ...(options.digest ?? {}),
+      keyStore: new ResourceKeyStore(store),
+      realm: REALM,
+      ...(options.nonceSecret !== undefined ? { nonceSecret: options.nonceSecret } : {}),
+      ...(options.nonceCountStore !== undefined ? { nonceCountStore: options.nonceCountStore } : {})
+    },
+    ...(options.cursorSecret !== undefined ? { pagination: { cursorSecret: options.cursorSecret } } : {}),
     publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
     versions: [
       { prefix: '/api/v1', registry },

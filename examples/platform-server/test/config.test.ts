@@ -32,7 +32,8 @@ tap.test('contract "Starting it": defaults when no variable is set', async (t) =
     port: 8443,
     dataDir: resolve('./.data'),
     adminAccessList: [{ cidrBlock: '127.0.0.1/32' }, { cidrBlock: '::1/128' }],
-    logLevel: 'info'
+    logLevel: 'info',
+    databaseSchema: 'public'
   })
   t.ok(isAbsolute(config.dataDir))
   t.notOk('tlsCertFile' in config)
@@ -86,6 +87,22 @@ tap.test('TLS_CERT and TLS_KEY: both or neither', async (t) => {
   t.equal(config.tlsKeyFile, '/etc/keys/server.key')
   rejects(t, { TLS_CERT: 'server.crt' }, 'TLS_KEY', /together with TLS_CERT/)
   rejects(t, { TLS_KEY: 'server.key' }, 'TLS_CERT', /together with TLS_KEY/)
+})
+
+tap.test('DATABASE_SCHEMA: a plain SQL identifier', async (t) => {
+  t.equal(loadConfig({ DATABASE_SCHEMA: 'platform_api' }).databaseSchema, 'platform_api')
+  rejects(t, { DATABASE_SCHEMA: 'a"; drop' }, 'DATABASE_SCHEMA', /letters, digits and _/)
+  rejects(t, { DATABASE_SCHEMA: '9lives' }, 'DATABASE_SCHEMA', /not first a digit/)
+})
+
+tap.test('NONCE_SECRET and CURSOR_SECRET: at least 32 bytes, never echoed', async (t) => {
+  const nonce = 'n'.repeat(32)
+  const cursor = 'c'.repeat(40)
+  t.match(loadConfig({ NONCE_SECRET: nonce, CURSOR_SECRET: cursor }), { nonceSecret: nonce, cursorSecret: cursor })
+  t.notOk('nonceSecret' in loadConfig({}))
+  rejects(t, { NONCE_SECRET: 'short-secret-123' }, 'NONCE_SECRET', /at least 32 bytes/)
+  rejects(t, { CURSOR_SECRET: 'short-secret-456' }, 'CURSOR_SECRET', /at least 32 bytes/)
+  t.notMatch(errorFor({ NONCE_SECRET: 'short-secret-123' }).message, 'short-secret-123')
 })
 
 tap.test('DATABASE_URL: optional, postgres:// or postgresql://', async (t) => {

@@ -76,5 +76,8 @@ export function renderError (thrown: unknown, requestId: string): RenderedError 
     requestId
   }
   if (!fault && Array.isArray(err.parameters)) body.parameters = err.parameters
-  return { statusCode, headers: fault ? undefined : err.headers, body, fault }
+  // A 5xx keeps none of the thrower's headers except a 503's Retry-After (RFC 9110 §10.2.3).
+  const retryAfter = statusCode === 503 ? err.headers?.['retry-after'] : undefined
+  const headers = fault ? (retryAfter !== undefined ? { 'retry-after': retryAfter } : undefined) : err.headers
+  return { statusCode, headers, body, fault }
 }

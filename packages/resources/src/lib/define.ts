@@ -78,6 +78,11 @@ export interface ResourceHooks<E, I, O> {
    * the place for checks a schema cannot express. Throw a 4xx error to refuse; nothing is stored.
    */
   beforeWrite? (ctx: WriteContext<E>): Promise<void> | void
+  /**
+   * Runs before an entity is deleted, inside the delete's transaction (children of a recursive
+   * delete included): refuse with a 4xx (e.g. the last owner), or delete what depends on it.
+   */
+  beforeDelete? (ctx: { entity: E, store: Store, request?: FastifyRequest }): Promise<void> | void
 }
 
 /**

@@ -310,7 +310,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       if (found === undefined && options.deleteMissing === 'ok') return null
       const id = found?.id ?? (request.params as NameParamsOf).id ?? ''
       if (found === undefined) throw new EntityNotFoundError(service.entityName, scheme === 'flat' ? id : fqnOf(request.params as NameParamsOf, ancestry))
-      const entity = await service.delete(id, { recursive: request.query.recursive === true, check: ifMatch(request), missing: options.deleteMissing })
+      const entity = await service.delete(id, { recursive: request.query.recursive === true, check: ifMatch(request), missing: options.deleteMissing, request })
       return entity === undefined ? null : presenter.present(entity)
     })
   }

@@ -231,7 +231,7 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
    * @returns the deleted entity, or `undefined` when it was absent and `missing` is `ok`.
    * @throws ENTITY_NOT_FOUND (404) when absent (policy `notFound`, the default); ENTITY_NOT_EMPTY (409) when it has children and not `recursive`.
    */
-  async delete (id: string, options: { recursive?: boolean, check?: (existing: Entity<D>) => void, missing?: DeleteMissingPolicy, store?: Store } = {}): Promise<Entity<D> | undefined> {
+  async delete (id: string, options: { recursive?: boolean, check?: (existing: Entity<D>) => void, missing?: DeleteMissingPolicy, store?: Store, request?: FastifyRequest } = {}): Promise<Entity<D> | undefined> {
     const { recursive = false, check, missing = 'notFound' } = options
     return await (options.store ?? this.store).transaction(async (tx) => {
       const current = await tx.get(this.collection, id) as Entity<D> | undefined
@@ -244,20 +244,22 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
         const { total } = await tx.list(child.collection, { parentId: id, limit: 1 })
         if (total === 0) continue
         if (!recursive) throw withParameters(new EntityNotEmptyError(this.entityName, current.fullyQualifiedName, `${total} ${child.collection}`), [child.collection, total])
-        await child.#deleteChildrenOf(id, tx)
+        await child.#deleteChildrenOf(id, tx, options.request)
       }
+      await this.#hooks?.beforeDelete?.({ entity: current, store: tx, ...(options.request !== undefined ? { request: options.request } : {}) })
       const deleted = await tx.delete(this.collection, id)
       if (deleted === undefined) throw new EntityNotFoundError(this.entityName, id)
       return deleted as Entity<D>
     })
   }
 
-  async #deleteChildrenOf (parentId: string, tx: Store): Promise<void> {
+  async #deleteChildrenOf (parentId: string, tx: Store, request: FastifyRequest | undefined): Promise<void> {
     for (;;) {
       const page = await tx.list(this.collection, { parentId, limit: 500 })
       if (page.items.length === 0) return
       for (const item of page.items) {
-        for (const child of this.children) await child.#deleteChildrenOf(item.id, tx)
+        for (const child of this.children) await child.#deleteChildrenOf(item.id, tx, request)
+        await this.#hooks?.beforeDelete?.({ entity: item, store: tx, ...(request !== undefined ? { request } : {}) })
         await tx.delete(this.collection, item.id)
       }
     }
