@@ -127,8 +127,23 @@ export interface WaitForTaskOptions {
   timeoutMs?: number
 }
 
+/** An answer as sent, for any status (what {@link Client.send} gives). */
+export interface RawResponse {
+  status: number
+  headers: Record<string, string | string[] | undefined>
+  /** The body as text ('' when empty). */
+  body: string
+  /** The body parsed as JSON. @throws SyntaxError when it is not JSON. */
+  json: () => any // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
 /** A client for one API key. */
 export interface Client {
+  /**
+   * An authenticated request answered as it came: any status, no `ApiError`, no wrapper taken off
+   * (for tests of the API itself and for statuses a caller handles). Same options as `request`.
+   */
+  send: (method: string, path: string, options?: RequestOptions) => Promise<RawResponse>
   /** An authenticated request; throws {@link ApiError} for a status >= 400. Path starts with `/`. */
   request: <T = unknown>(method: string, path: string, options?: RequestOptions) => Promise<ClientResponse<T>>
   /** Helpers for the collection at `path` (e.g. `/api/v1/tables`, `/api/v2/catalogs/default/databases`). */
@@ -208,7 +223,7 @@ export function createClient (options: ClientOptions): Client {
     userAgent: '@platform-api/client'
   })
 
-  async function request<T = unknown> (method: string, path: string, opts: RequestOptions = {}): Promise<ClientResponse<T>> {
+  async function exchange (method: string, path: string, opts: RequestOptions): Promise<HttpResponse> {
     if (!path.startsWith('/')) throw new ClientInvalidOptionError(`path must start with "/": ${path}`)
     const headers: Record<string, string> = { ...(opts.headers ?? {}) }
     let body: string | Buffer | undefined
@@ -217,7 +232,16 @@ export function createClient (options: ClientOptions): Client {
       body = typeof opts.body === 'string' || Buffer.isBuffer(opts.body) ? opts.body : JSON.stringify(opts.body)
       headers['content-type'] = type
     }
-    const response = await transport.request({ method, path: `${path}${queryString(opts.query)}`, headers, ...(body !== undefined ? { body } : {}) })
+    return await transport.request({ method, path: `${path}${queryString(opts.query)}`, headers, ...(body !== undefined ? { body } : {}) })
+  }
+
+  async function send (method: string, path: string, opts: RequestOptions = {}): Promise<RawResponse> {
+    const response = await exchange(method, path, opts)
+    return { status: response.status, headers: response.headers, body: response.text, json: () => JSON.parse(response.text) }
+  }
+
+  async function request<T = unknown> (method: string, path: string, opts: RequestOptions = {}): Promise<ClientResponse<T>> {
+    const response = await exchange(method, path, opts)
     const parsed = parse(response)
     if (response.status >= 400) throw new ApiError(response.status, parsed, header(response, 'x-request-id'))
     return { status: response.status, headers: response.headers, body: unwrap(parsed) as T }
@@ -294,6 +318,7 @@ export function createClient (options: ClientOptions): Client {
   }
 
   return {
+    send,
     request,
     resource,
     waitForTask,

@@ -104,11 +104,11 @@ const quote = (s: string): string => `"${s.replace(/(["\\])/g, '\\$1')}"`
  */
 export class DigestSession {
   private nc = 0
-  private readonly cnonce = randomBytes(16).toString('base64url')
   private readonly ha1: string
   private readonly hash: string
 
-  constructor (readonly challenge: DigestChallenge, private readonly username: string, password: string) {
+  /** @param cnonce the client nonce; default 16 random bytes, base64url (given only to check published vectors). */
+  constructor (readonly challenge: DigestChallenge, private readonly username: string, password: string, private readonly cnonce = randomBytes(16).toString('base64url')) {
     const base = challenge.algorithm.replace(/-sess$/, '')
     this.hash = HASHES[base] as string
     const ha1 = hex(this.hash, `${username}:${challenge.realm}:${password}`)
