@@ -19,6 +19,10 @@ export interface Seen {
   status: number
   wwwAuthenticate: string | undefined
   authenticationInfo: string | undefined
+  /** The answer's Retry-After, if any. */
+  retryAfter: string | undefined
+  /** When the request arrived (ms since the epoch). */
+  at: number
 }
 
 export interface HttpsApp {
@@ -44,7 +48,7 @@ export async function startHttpsApp (t: { teardown: (fn: () => unknown) => void 
   const listeners = app.server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>
   app.server.removeAllListeners('request')
   app.server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const entry: Seen = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, status: 0, wwwAuthenticate: undefined, authenticationInfo: undefined }
+    const entry: Seen = { method: req.method ?? '', url: req.url ?? '', authorization: req.headers.authorization, status: 0, wwwAuthenticate: undefined, authenticationInfo: undefined, retryAfter: undefined, at: Date.now() }
     seen.push(entry)
     // Fastify passes its headers to writeHead, where getHeader cannot see them: read them there.
     const writeHead = res.writeHead.bind(res) as (...args: unknown[]) => ServerResponse
@@ -57,6 +61,7 @@ export async function startHttpsApp (t: { teardown: (fn: () => unknown) => void 
       }
       entry.wwwAuthenticate = pick('www-authenticate')
       entry.authenticationInfo = pick('authentication-info')
+      entry.retryAfter = pick('retry-after')
       return writeHead(status, ...rest)
     }) as ServerResponse['writeHead']
     if (failures.count > 0) {
