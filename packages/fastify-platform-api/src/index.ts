@@ -12,7 +12,7 @@ import platformAccessList, { type AccessListOptions } from '@platform-api/access
 import platformAuth, { type AuthOptions } from '@platform-api/auth'
 import platformEnvelope, { type EnvelopeOptions } from '@platform-api/envelope'
 import platformPagination, { type PaginationOptions } from '@platform-api/pagination'
-import platformResources, { type DeleteMissingPolicy, type PathScheme, type PutPolicy, type ResourceRegistry } from '@platform-api/resources'
+import platformResources, { type DeleteMissingPolicy, type PathScheme, type PutPolicy, type ResourceRegistry, type TaskRunner } from '@platform-api/resources'
 
 export { platformAccessList, platformAuth, platformEnvelope, platformPagination, platformResources }
 export * from '@platform-api/resources'
@@ -48,7 +48,9 @@ export interface ApiVersionOptions {
   pagination?: 'cursor' | 'page'
   /** Media types PATCH also takes as a merge patch, e.g. `['application/json']`. Default none. */
   mergePatchTypes?: string[]
-  /** Prefix of every OpenAPI `operationId` in this version (e.g. `v2` -> `v2ListTables`), so that versions in one document stay unique. Default none. */
+  /** Serve `/tasks` of this runner in this version (see @platform-api/resources `tasks`). */
+  tasks?: TaskRunner
+  /** Prefix of the OpenAPI operationIds of this version, e.g. `v2`. Default none. */
   operationIdPrefix?: string
 }
 
@@ -91,6 +93,7 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
         ...(version.paths !== undefined ? { paths: version.paths } : {}),
         ...(version.pagination !== undefined ? { pagination: version.pagination } : {}),
         ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {}),
+        ...(version.tasks !== undefined ? { tasks: version.tasks } : {}),
         ...(version.operationIdPrefix !== undefined ? { operationIdPrefix: version.operationIdPrefix } : {})
       })
     }, { prefix: version.prefix })
