@@ -154,3 +154,13 @@ t.test('deterministic, and one document per version with openApiForPrefix', asyn
   t.notOk((v2.tags ?? []).some((tag) => tag.name === 'apiKeys'))
   t.equal(JSON.stringify(openApiForPrefix(one, '/api/v1')), JSON.stringify(v1), 'pure: the same answer twice')
 })
+
+t.test('platformApiDocs checks its options at registration (DOCS_INVALID_OPTION)', async (t) => {
+  const { default: Fastify } = await import('fastify')
+  const { platformApiDocs } = await import('fastify-platform-api')
+  for (const options of [{ routePrefix: 'docs/' }, { info: { title: 1 } }, { servers: [{}] }]) {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await t.rejects(async () => { await app.register(platformApiDocs, options as never); await app.ready() }, { code: 'DOCS_INVALID_OPTION' }, JSON.stringify(options))
+  }
+})

@@ -9,6 +9,7 @@ import type { FastifyInstance, RouteOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import fastifySwagger from '@fastify/swagger'
 import fastifySwaggerUi from '@fastify/swagger-ui'
+import { DocsInvalidOptionError } from './errors.js'
 
 /** The name of the security scheme in `components.securitySchemes`. */
 export const DIGEST_SECURITY_SCHEME = 'digest'
@@ -25,11 +26,7 @@ export interface PlatformApiDocsOptions {
   ui?: boolean
 }
 
-/** Thrown at registration for a bad option. */
-export class DocsInvalidOptionError extends Error {
-  readonly code = 'DOCS_INVALID_OPTION'
-  constructor (message: string) { super(message); this.name = 'DocsInvalidOptionError' }
-}
+export { DocsInvalidOptionError }
 
 const DEFAULT_INFO = { title: 'Platform API', version: '1.0.0' }
 
