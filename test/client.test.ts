@@ -152,6 +152,15 @@ t.test('one round trip per request after the first (nonce reuse with rising nc, 
   t.equal(client.roundTrips, 22, 'the client counts the same')
 })
 
+t.test('a first request whose path has no GET route still gets its challenge (POST tables/create)', async (t) => {
+  const server = await startHttpsApp(t)
+  const client = createClient({ baseUrl: server.origin, ...OWNER, ca: server.ca })
+  t.teardown(client.close)
+  const created = await client.request<{ name: string }>('POST', '/api/v2/catalogs/default/databases/tpch/tables/create', { body: 'CREATE TABLE firstcall (id INT NOT NULL)', contentType: 'application/sql' })
+  t.equal(created.status, 201)
+  t.match(created.body, { name: 'firstcall' })
+})
+
 t.test('a stale nonce: the client answers the new challenge once (RFC 7616 §3.3 "stale")', async (t) => {
   const server = await startHttpsApp(t, { digest: { nonceLifetimeSeconds: 1 }, seed: false })
   const client = createClient({ baseUrl: server.origin, ...OWNER, ca: server.ca })

@@ -90,12 +90,16 @@ export class Transport {
     if (this.session === undefined) {
       // First request: learn the nonce. A GET carries no body, so nothing is sent twice.
       const probe = await this.send({ method: 'GET', path: req.path, headers: req.headers ?? {} }, undefined)
-      if (probe.status !== 401) {
-        if (req.method === 'GET') return probe
-        // A path that needs no authentication: send the request itself.
-        return await this.send(req, undefined)
+      if (probe.status === 401) {
+        this.session = this.newSession(probe)
+      } else if (req.method === 'GET') {
+        return probe
+      } else {
+        // No challenge for a GET here (no GET route, or no authentication): send the request itself.
+        const direct = await this.send(req, undefined)
+        if (direct.status !== 401) return direct
+        this.session = this.newSession(direct)
       }
-      this.session = this.newSession(probe)
     }
     let session = this.session
     let response = await this.send(req, session.authorization(req.method, req.path))
