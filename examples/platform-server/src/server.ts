@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { methodOverride } from '@platform-api/auth'
-import fastifyPlatformApi, { MemoryStore, ResourceRegistry, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
+import fastifyPlatformApi, { platformServerOptions, type PlatformServerOptions, MemoryStore, ResourceRegistry, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
 import { REALM, RESOURCES, apiKeys } from './resources.js'
@@ -21,6 +21,8 @@ export interface BuildServerOptions {
   store?: Store
   /** The key to ensure at start, with the ORG_OWNER role. */
   adminKey?: { publicKey: string, privateKey: string, accessList: readonly AccessListEntryInput[] }
+  /** Time and size bounds of the HTTP server (`platformServerOptions` of the envelope). Default: its defaults. */
+  server?: PlatformServerOptions
   /** Envelope options (e.g. `httpsOnly: false` for `inject` tests). */
   envelope?: EnvelopeOptions
   /** Seed the catalog and integrations when the store has no catalog. Default true. */
@@ -60,13 +62,15 @@ function listeningOrigin (app: FastifyInstance, https: boolean): string {
  * @returns the Fastify instance and the resource registry over its store.
  */
 export async function buildServer (options: BuildServerOptions = {}): Promise<{ app: FastifyInstance, registry: ResourceRegistry }> {
+  // Every answer in the error format, even to a request that reaches no route; time and header size bounded (issue 11).
+  const { node, ...hardening } = platformServerOptions(options.server)
   const app = Fastify({
-    ...(options.https !== undefined ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
+    ...hardening,
+    ...(options.https !== undefined ? { https: { key: options.https.key, cert: options.https.cert, ...node } } : {}),
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     trustProxy: false,
-    return503OnClosing: true,
     // X-HTTP-Method-Override on POST (to PATCH, PUT or DELETE) for clients that cannot send
     // PATCH (Java's HttpURLConnection); Digest still checks the POST the client hashed.
     rewriteUrl: methodOverride()

@@ -11,12 +11,12 @@
  */
 import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyContextConfig, FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
-import { ListResponseSchema, PageResponseSchema } from '@platform-api/pagination'
+import { InvalidCursorError, ListResponseSchema, PageResponseSchema } from '@platform-api/pagination'
 import { EntityNotFoundError, InvalidResourceError } from '../errors.js'
 import type { ActionContext, ResourceAction } from './actions.js'
-import { etagOf, ifMatch, noneMatch } from './conditional.js'
+import { etagOf, ifAbsent, ifMatch, readPreconditions } from './conditional.js'
 import { NameSchema } from './define.js'
 import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
 import { requireMediaType } from './media-type.js'
@@ -219,14 +219,25 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
         const result = await service.list({ limit: p.limit, offset: p.offset }, filter)
         return { items: await presentAll(result.items, fields), pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
       }
-      const result = await service.list(fastify.pagination.parse(query) as ListPage, filter)
+      // Cursors are bound to this collection, its sort and this filter (a cursor of another list is 400).
+      const scope = JSON.stringify([def.collection, 'fullyQualifiedName', Object.entries(filter).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)])
+      const { afterId, beforeId, ...page } = fastify.pagination.parse(query, scope)
+      // A cursor whose key was too long to carry points at its item by id.
+      for (const [id, side] of [[afterId, 'after'], [beforeId, 'before']] as const) {
+        if (id === undefined) continue
+        const item = await registry.store.get(def.collection, id)
+        if (item === undefined) throw withParameters(new InvalidCursorError('the item it points at no longer exists; start from the first page'), [side])
+        page[side] = [item.fullyQualifiedName]
+      }
+      const result = await service.list(page as ListPage, filter)
       const first = result.items[0]
       const last = result.items.at(-1)
+      const cursor = (item: StoredEntity): string => fastify.pagination.scopedCursor({ key: [item.fullyQualifiedName], id: item.id }, scope)
       return {
         data: await presentAll(result.items, fields),
         paging: {
-          before: result.hasBefore && first !== undefined ? fastify.pagination.cursor([first.fullyQualifiedName]) : null,
-          after: result.hasAfter && last !== undefined ? fastify.pagination.cursor([last.fullyQualifiedName]) : null,
+          before: result.hasBefore && first !== undefined ? cursor(first) : null,
+          after: result.hasAfter && last !== undefined ? cursor(last) : null,
           total: result.total
         }
       }
@@ -236,22 +247,22 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   if (ops.has('get')) {
     const querystring = Type.Object({ fields: fieldsQuery }, { additionalProperties: false })
     const response = responses({ 200: answered, 304: null })
-    const getOne = async (ifNoneMatch: string | undefined, rawFields: string | undefined, reply: FastifyReply, entity: StoredEntity): Promise<unknown> => {
+    const getOne = async (request: FastifyRequest, rawFields: string | undefined, reply: FastifyReply, entity: StoredEntity): Promise<unknown> => {
       const fields = parseFields(rawFields)
       reply.header('etag', etagOf(entity))
-      if (noneMatch(ifNoneMatch, entity)) return await reply.code(304).send()
+      if (readPreconditions(request, entity)) return await reply.code(304).send()
       return await present(entity, fields)
     }
     const getDoc = scheme === 'flat' ? doc(`get${Entity}`, `Get a ${service.entityName} by id`, RULES.getFlat) : doc(`get${Entity}`, `Get a ${service.entityName} by its path`, RULES.getNested)
     app.get(itemPath, { schema: { ...getDoc, params: itemParams, querystring, response }, config: read }, async (request, reply) => {
-      return await getOne(request.headers['if-none-match'], request.query.fields, reply, await getItem(request.params as NameParamsOf))
+      return await getOne(request, request.query.fields, reply, await getItem(request.params as NameParamsOf))
     })
     if (scheme === 'flat') {
       const NameParams = Type.Object({
         fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, description: 'fullyQualifiedName, URL-encoded' })
       }, { additionalProperties: false })
       app.get(`${collectionPath}/name/:fqn`, { schema: { ...doc(`get${Entity}ByName`, `Get a ${service.entityName} by fullyQualifiedName`, RULES.getByName), params: NameParams, querystring, response }, config: read }, async (request, reply) => {
-        return await getOne(request.headers['if-none-match'], request.query.fields, reply, await service.getByName(request.params.fqn))
+        return await getOne(request, request.query.fields, reply, await service.getByName(request.params.fqn))
       })
     }
   }
@@ -271,7 +282,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   if (ops.has('put')) {
     app.put(collectionPath, { schema: { ...doc(`put${Entity}`, options.put === 'upsert' ? `Create or replace a ${service.entityName}` : `Create a ${service.entityName} if absent`, options.put === 'upsert' ? RULES.upsert : RULES.createIfAbsent), ...params, body: createBody, querystring: NoQuery, response: responses({ 200: answered, 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
       const input = await withParent(request.body as Record<string, unknown>, request.params as NameParamsOf)
-      const { entity, created, extra } = await service.put(input as never, { request, check: ifMatch(request), policy: options.put })
+      const { entity, created, extra } = await service.put(input as never, { request, check: ifMatch(request), checkAbsent: ifAbsent(request), policy: options.put })
       reply.header('etag', etagOf(entity))
       if (created) reply.code(201).header('location', presenter.href(entity))
       const body = presenter.present(entity)
