@@ -9,3 +9,6 @@ export const InvalidSqlError = createError('INVALID_SQL', 'SQL syntax error at l
 
 /** 400: the SQL parses but asks for something this server does not do (another statement than CREATE TABLE, AS SELECT, LIKE, an unknown key column, a bad name). Arguments: line, column, what. */
 export const UnsupportedSqlError = createError('UNSUPPORTED_SQL', 'Unsupported SQL at line %s, column %s: %s', 400)
+
+/** 429: too many requests from this address (before authentication) or with this API key; the reply carries `Retry-After` and `RateLimit-*`. Arguments: the limit, the wait. */
+export const RateLimitedError = createError('RATE_LIMITED', 'Rate limit exceeded: at most %s requests per window; retry in %s', 429)

@@ -9,6 +9,7 @@ import fastifyPlatformApi, { platformServerOptions, type PlatformServerOptions, 
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
 import { REALM, RESOURCES, apiKeys } from './resources.js'
+import { registerRateLimits, type RateLimitSettings } from './rate-limit.js'
 import { loadCatalogSeed, loadIntegrationsSeed, type CatalogSeed, type IntegrationsSeed } from './seed-data.js'
 
 /** Options of `buildServer`. */
@@ -23,6 +24,8 @@ export interface BuildServerOptions {
   adminKey?: { publicKey: string, privateKey: string, accessList: readonly AccessListEntryInput[] }
   /** Time and size bounds of the HTTP server (`platformServerOptions` of the envelope). Default: its defaults. */
   server?: PlatformServerOptions
+  /** Rate limits (per address before authentication, per API key after); `false`: none. Default: `RateLimitSettings` defaults, counters in process. */
+  rateLimit?: RateLimitSettings | false
   /** Envelope options (e.g. `httpsOnly: false` for `inject` tests). */
   envelope?: EnvelopeOptions
   /** Seed the catalog and integrations when the store has no catalog. Default true. */
@@ -63,7 +66,7 @@ function listeningOrigin (app: FastifyInstance, https: boolean): string {
  */
 export async function buildServer (options: BuildServerOptions = {}): Promise<{ app: FastifyInstance, registry: ResourceRegistry }> {
   // Every answer in the error format, even to a request that reaches no route; time and header size bounded (issue 11).
-  const { node, ...hardening } = platformServerOptions(options.server)
+  const { node, connectHandler, ...hardening } = platformServerOptions(options.server)
   const app = Fastify({
     ...hardening,
     ...(options.https !== undefined ? { https: { key: options.https.key, cert: options.https.cert, ...node } } : {}),
@@ -75,8 +78,11 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     // PATCH (Java's HttpURLConnection); Digest still checks the POST the client hashed.
     rewriteUrl: methodOverride()
   })
+  app.server.on('connect', connectHandler)
   const store = options.store ?? new MemoryStore()
   const registry = new ResourceRegistry(store, RESOURCES)
+  // Per address before authentication (failed Digest attempts count), per API key after it.
+  if (options.rateLimit !== false) await registerRateLimits(app, options.rateLimit)
   await app.register(fastifyPlatformApi, {
     envelope: options.envelope ?? {},
     auth: {

@@ -183,6 +183,8 @@ async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promi
 
   fastify.setErrorHandler(function envelopeErrorHandler (error, request, reply) {
     const rendered = renderError(error, request.id)
+    // Also for an error thrown before the envelope's onRequest hook ran (e.g. an app's earlier hook).
+    reply.header(options.requestIdHeader.toLowerCase(), request.id).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')
     if (rendered.fault) request.log.error({ err: error }, 'request failed')
     else request.log.info({ errorCode: rendered.body.errorCode, statusCode: rendered.statusCode }, rendered.body.detail)
     if (rendered.headers !== undefined) reply.headers(rendered.headers)

@@ -52,6 +52,8 @@ export interface NodeServerOptions { requireHostHeader: false, headersTimeout: n
 
 /** What {@link platformServerOptions} returns: spread it into `Fastify({...})`. */
 export interface FastifyHardeningOptions {
+  /** Node's `connect` event (a CONNECT request): 405 in the error format; attach with `app.server.on('connect', connectHandler)` (not a Fastify option). */
+  connectHandler: (request: unknown, socket: Socket) => void
   clientErrorHandler: (error: Error & { code?: string }, socket: Socket) => void
   frameworkErrors: (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void
   return503OnClosing: false
@@ -132,7 +134,18 @@ export function platformServerOptions (opts: PlatformServerOptions = {}): Fastif
       .send(rendered.body)
   }
 
+  function connectHandler (_request: unknown, socket: Socket): void {
+    const requestId = randomUUID()
+    const rendered = renderError(Object.assign(new Error('Method CONNECT is not allowed: this server is not a proxy'), { statusCode: 405, code: 'METHOD_NOT_ALLOWED' }), requestId)
+    const body = JSON.stringify(rendered.body)
+    socket.end(
+      `HTTP/1.1 405 ${reasonPhrase(405)}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+      `${idHeader}: ${requestId}\r\nAllow: GET, HEAD, POST, PUT, PATCH, DELETE\r\nCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n${body}`
+    )
+  }
+
   return {
+    connectHandler,
     clientErrorHandler,
     frameworkErrors,
     return503OnClosing: false,

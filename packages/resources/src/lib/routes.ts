@@ -9,7 +9,7 @@
  * declaration (validation, fast-json-stringify serialization and the OpenAPI document come
  * from them), and reaches its handler typed through the TypeBox type provider.
  */
-import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
@@ -21,7 +21,7 @@ import { NameSchema } from './define.js'
 import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
 import { requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
-import type { DeleteMissingPolicy, ListPage, PutPolicy, ResourceRegistry, ResourceService } from './service.js'
+import { MAX_EMBEDDED, type DeleteMissingPolicy, type ListPage, type PutPolicy, type ResourceRegistry, type ResourceService } from './service.js'
 import type { StoredEntity } from './store.js'
 
 /** What the routes need from the plugin registration (one API version). */
@@ -47,6 +47,17 @@ export interface RouteOptions {
   /** Prefix of every `operationId` of this version (e.g. `v2` -> `v2ListTables`); '' for none. */
   operationIdPrefix: string
 }
+
+/** Most children embedded in one list answer, over all its items. */
+export const MAX_EMBEDDED_PER_ANSWER = 10_000
+
+/** How many children of one collection an answer embeds (a `paging`-style signal when cut). */
+const EmbeddedCountSchema = Type.Object({
+  total: Type.Integer({ minimum: 0, description: 'Children in the store' }),
+  returned: Type.Integer({ minimum: 0, description: 'Children in this answer' }),
+  truncated: Type.Boolean({ description: 'true when returned < total: list the children collection with a parent filter and cursors for the rest' })
+}, { additionalProperties: false })
+type EmbeddedCount = Static<typeof EmbeddedCountSchema>
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
 
@@ -149,7 +160,8 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   // The entity as answered: its properties, and the children `?fields` may embed.
   const answered = Type.Object({
     ...service.schemas.entity.properties,
-    ...Object.fromEntries([...embeddable].map(([name, child]) => [name, Type.Optional(Type.Array(child.service.schemas.entity))]))
+    ...Object.fromEntries([...embeddable].map(([name, child]) => [name, Type.Optional(Type.Array(child.service.schemas.entity))])),
+    ...(embeddable.size > 0 ? { embedded: Type.Optional(Type.Object(Object.fromEntries([...embeddable.keys()].map((name) => [name, Type.Optional(EmbeddedCountSchema)])), { additionalProperties: false, description: 'Per embedded collection: how many children there are and how many this answer holds (truncated: true when cut)' })) } : {})
   }, { additionalProperties: false, title: service.schemas.entity.title })
   const withOneTime = def.oneTimeFields !== undefined
     ? Type.Object({ ...answered.properties, ...(def.oneTimeFields as TObject).properties }, { additionalProperties: false })
@@ -175,20 +187,37 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     return new Set(names)
   }
 
-  /** The entity as answered, with the children named in `fields` embedded. */
-  const present = async (entity: StoredEntity, fields?: ReadonlySet<string>): Promise<Record<string, unknown>> => {
+  /**
+   * The entity as answered, with the children named in `fields` embedded: at most
+   * MAX_EMBEDDED per collection, and at most `budget.left` over a whole list answer; the
+   * `embedded` field says, per collection, how many there are and how many were answered.
+   */
+  const present = async (entity: StoredEntity, fields?: ReadonlySet<string>, budget: { left: number } = { left: MAX_EMBEDDED }): Promise<Record<string, unknown>> => {
     const out = presenter.present(entity, fields)
     if (fields !== undefined) {
+      const counts: Record<string, EmbeddedCount> = {}
       for (const [name, child] of embeddable) {
-        if (fields.has(name)) out[name] = (await child.service.childrenOfParent(entity.id)).map((item) => child.presenter.present(item, undefined, true))
+        if (!fields.has(name)) continue
+        const cap = Math.min(MAX_EMBEDDED, budget.left)
+        const { items, total } = await registry.store.list(child.service.collection, { parentId: entity.id, limit: Math.max(cap, 1) })
+        const kept = cap > 0 ? items : []
+        const order = child.service.definition.embedOrder
+        if (order !== undefined) kept.sort((a, b) => Number(a[order] ?? 0) - Number(b[order] ?? 0))
+        budget.left -= kept.length
+        out[name] = kept.map((item) => child.presenter.present(item, undefined, true))
+        counts[name] = { total, returned: kept.length, truncated: kept.length < total }
       }
+      if (Object.keys(counts).length > 0) out.embedded = counts
     }
     return out
   }
   const presentAll = async (items: StoredEntity[], fields: Set<string> | undefined): Promise<unknown[]> => {
-    return fields !== undefined && [...embeddable.keys()].some((name) => fields.has(name))
-      ? await Promise.all(items.map(async (e) => await present(e, fields)))
-      : items.map((e) => presenter.present(e, fields))
+    if (fields === undefined || ![...embeddable.keys()].some((name) => fields.has(name))) return items.map((e) => presenter.present(e, fields))
+    // One budget for the whole answer, spent in order (a list of 1,000 tables does not embed a million columns).
+    const budget = { left: MAX_EMBEDDED_PER_ANSWER }
+    const out: unknown[] = []
+    for (const e of items) out.push(await present(e, fields, budget))
+    return out
   }
 
   if (ops.has('list')) {
