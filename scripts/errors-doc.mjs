@@ -5,7 +5,7 @@ import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 
 const root = new URL('../', import.meta.url)
-const PACKAGES = ['envelope', 'auth', 'access-list', 'pagination', 'resources', 'store-postgres']
+const PACKAGES = ['envelope', 'auth', 'access-list', 'pagination', 'resources', 'store-postgres', 'fastify-platform-api']
 /** Catalogues outside packages/: the example server's own codes. */
 const EXAMPLES = ['platform-server']
 
@@ -22,7 +22,7 @@ export async function render () {
     ''
   ]
   const catalogues = [
-    ...PACKAGES.map((pkg) => ({ title: `@platform-api/${pkg}`, path: `packages/${pkg}/dist/errors.js` })),
+    ...PACKAGES.map((pkg) => ({ title: JSON.parse(readFileSync(new URL(`packages/${pkg}/package.json`, root), 'utf8')).name, path: `packages/${pkg}/dist/errors.js` })),
     ...EXAMPLES.map((name) => ({ title: `examples/${name}`, path: `examples/${name}/dist/errors.js` }))
   ]
   for (const { title, path } of catalogues) {

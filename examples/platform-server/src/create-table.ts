@@ -13,14 +13,14 @@ import { UnsupportedSqlError } from './errors.js'
  * Create a table and its columns from a declaration, inside `ctx`'s transaction store `tx`.
  * @returns the stored table and columns.
  */
-export async function createTable (ctx: Pick<ActionContext, 'registry' | 'request'>, tx: ActionContext['registry']['store'], database: StoredEntity, declaration: TableDeclaration): Promise<{ table: StoredEntity, columns: StoredEntity[] }> {
+export async function createTable (ctx: Pick<ActionContext, 'registry'> & { request?: ActionContext['request'] }, tx: ActionContext['registry']['store'], database: StoredEntity, declaration: TableDeclaration): Promise<{ table: StoredEntity, columns: StoredEntity[] }> {
   const tables = ctx.registry.get('tables')
   const columnService = ctx.registry.get('columns')
   const { entity: table } = await tables.create(tables.validateCreate({
     name: declaration.name,
     database: database.fullyQualifiedName,
     ...(declaration.description !== undefined ? { description: declaration.description } : {})
-  }), { store: tx, request: ctx.request })
+  }), { store: tx, ...(ctx.request !== undefined ? { request: ctx.request } : {}) })
   const columns: StoredEntity[] = []
   for (const column of declaration.columns) {
     const { entity } = await columnService.create(columnService.validateCreate({
@@ -30,7 +30,7 @@ export async function createTable (ctx: Pick<ActionContext, 'registry' | 'reques
       nullable: column.nullable,
       ordinalPosition: column.ordinalPosition,
       ...(column.description !== undefined ? { description: column.description } : {})
-    }), { store: tx, request: ctx.request })
+    }), { store: tx, ...(ctx.request !== undefined ? { request: ctx.request } : {}) })
     columns.push(entity)
   }
   return { table, columns }

@@ -231,22 +231,44 @@ export function parseCreateTable (script: string, statement: Statement, position
 }
 
 /**
+ * A DDL script split into statements, parsed one by one on demand (an import parses each in
+ * its turn, so progress starts at once). Table names must not repeat.
+ */
+export class DdlScript {
+  readonly #sql: string
+  readonly #statements: Statement[]
+  readonly #positions: Positions
+  readonly #names = new Set<string>()
+
+  /** @throws UNSUPPORTED_SQL (400) for a script without statements or with more than `maxStatements`. */
+  constructor (sql: string, maxStatements = 10_000) {
+    this.#sql = sql
+    this.#statements = splitStatements(sql)
+    this.#positions = new Positions(sql)
+    if (this.#statements.length === 0) throw Object.assign(new UnsupportedSqlError(1, 1, 'the script holds no statement'), { parameters: [1, 1] })
+    if (this.#statements.length > maxStatements) throw Object.assign(new UnsupportedSqlError(1, 1, `the script holds ${this.#statements.length} statements; at most ${maxStatements}`), { parameters: [1, 1] })
+  }
+
+  /** Number of statements. */
+  get length (): number { return this.#statements.length }
+
+  /** Parse statement `index` (0-based). @throws INVALID_SQL / UNSUPPORTED_SQL (400) naming line and column. */
+  parse (index: number): TableDeclaration {
+    const table = parseCreateTable(this.#sql, this.#statements[index] as Statement, this.#positions)
+    if (this.#names.has(table.name)) throw Object.assign(new UnsupportedSqlError(table.line, table.column, `table "${table.name}" is created twice`), { parameters: [table.line, table.column] })
+    this.#names.add(table.name)
+    return table
+  }
+}
+
+/**
  * Parse a DDL script: every statement must be a supported `CREATE TABLE`.
  * @param maxStatements refuse longer scripts (400) before parsing any.
  * @throws INVALID_SQL / UNSUPPORTED_SQL (400) for the first statement that fails, naming its line and column.
  */
 export function parseDdlScript (sql: string, maxStatements = 10_000): TableDeclaration[] {
-  const statements = splitStatements(sql)
-  const positions = new Positions(sql)
-  if (statements.length === 0) throw Object.assign(new UnsupportedSqlError(1, 1, 'the script holds no statement'), { parameters: [1, 1] })
-  if (statements.length > maxStatements) throw Object.assign(new UnsupportedSqlError(1, 1, `the script holds ${statements.length} statements; at most ${maxStatements}`), { parameters: [1, 1] })
-  const tables = statements.map((s) => parseCreateTable(sql, s, positions))
-  const seen = new Set<string>()
-  for (const t of tables) {
-    if (seen.has(t.name)) throw Object.assign(new UnsupportedSqlError(t.line, t.column, `table "${t.name}" is created twice`), { parameters: [t.line, t.column] })
-    seen.add(t.name)
-  }
-  return tables
+  const script = new DdlScript(sql, maxStatements)
+  return Array.from({ length: script.length }, (_, i) => script.parse(i))
 }
 
 /**

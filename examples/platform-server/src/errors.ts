@@ -12,3 +12,9 @@ export const UnsupportedSqlError = createError('UNSUPPORTED_SQL', 'Unsupported S
 
 /** 429: too many requests from this address (before authentication) or with this API key; the reply carries `Retry-After` and `RateLimit-*`. Arguments: the limit, the wait. */
 export const RateLimitedError = createError('RATE_LIMITED', 'Rate limit exceeded: at most %s requests per window; retry in %s', 429)
+
+/** 409: the change would leave the organisation without an ORG_OWNER (key or user). Argument: what was refused. */
+export const LastOrgOwnerError = createError('LAST_ORG_OWNER', '%s: it would leave no ORG_OWNER; give another key or user ORG_OWNER first', 409)
+
+/** 400: an API key names a user that does not exist, or roles its user does not have. Argument: the reason. */
+export const InvalidKeyUserError = createError('INVALID_KEY_USER', '%s', 400)

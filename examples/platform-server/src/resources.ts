@@ -5,9 +5,14 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { Type } from '@sinclair/typebox'
-import { computeHA1, defineResource, parseAccessListEntry, type AnyResourceDefinition } from 'fastify-platform-api'
+import { computeHA1, defineResource, tasks, withParameters, type AnyResourceDefinition, type Store } from 'fastify-platform-api'
+import { AccessListEntrySchema, MAX_ACCESS_LIST_ENTRIES, normalizeAccessList } from './access-list.js'
+import { InvalidKeyUserError } from './errors.js'
+import { assertOwnerRemains } from './org.js'
+import { deleteUsageOf } from './usage.js'
 import { PUBLIC_KEY_PATTERN } from './config.js'
 import { createTableFromSql } from './create-table.js'
+import { importDdl } from './import-task.js'
 
 /** The Digest realm of the example server; HA1 hashes are bound to it. */
 export const REALM = 'platform-api'
@@ -35,7 +40,8 @@ export const databases = defineResource({
   collection: 'databases',
   parent: { field: 'catalog', collection: 'catalogs' },
   permission: 'catalog',
-  fields: Type.Object({ description: Description })
+  fields: Type.Object({ description: Description }),
+  actions: [importDdl]
 })
 
 export const tables = defineResource({
@@ -85,18 +91,48 @@ export const integrations = defineResource({
   filters: ['category', 'language', 'api', 'status']
 })
 
-/** An access list entry as clients send it (Atlas names). */
-export const AccessListEntrySchema = Type.Object({
-  ipAddress: Type.Optional(Type.String({ maxLength: 64 })),
-  cidrBlock: Type.Optional(Type.String({ maxLength: 64 })),
-  comment: Type.Optional(Type.String({ maxLength: 256 })),
-  deleteAfterDate: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601; without a zone, UTC' }))
-}, { additionalProperties: false })
+
+/** A user of the organisation (YugabyteDB seed: users hold Platform roles; their keys act with them). */
+export const users = defineResource({
+  collection: 'users',
+  entityName: 'user',
+  permission: 'admin',
+  name: Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'The user\'s e-mail address' }),
+  fields: Type.Object({
+    displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true })
+  }),
+  filters: ['displayName'],
+  hooks: {
+    beforeWrite: async ({ entity, previous, store }) => {
+      if (previous !== undefined && previous.roles.includes('ORG_OWNER') && !entity.roles.includes('ORG_OWNER')) {
+        await assertOwnerRemains(store, { user: { next: { name: entity.name, roles: entity.roles } } }, `Taking ORG_OWNER from user ${entity.name}`)
+      }
+    },
+    // Deleting a user revokes its keys at once, in the same transaction.
+    beforeDelete: async ({ entity, store }) => {
+      for (;;) {
+        const { items } = await store.list('apiKeys', { limit: 500, filter: { user: entity.name } })
+        if (items.length === 0) break
+        for (const key of items) await deleteKeyAndUsage(store, key.id)
+      }
+      await assertOwnerRemains(store, { user: { removedName: entity.name } }, `Deleting user ${entity.name}`)
+    }
+  }
+})
+
+/** Delete an API key and the usage statistics of its access list. */
+async function deleteKeyAndUsage (store: Store, keyId: string): Promise<void> {
+  await deleteUsageOf(store, keyId)
+  await store.delete('apiKeys', keyId)
+}
 
 /**
  * API keys. The server makes the public key (`name`) and the private key; only the HA1 hashes
  * (RFC 7616 §3.4.2: MD5, SHA-256, SHA-512-256) are stored, in a hidden field, and the private
- * key is answered once, in the POST's 201. A caller from code may give both as `context` (the bootstrap key).
+ * key is answered once, in the POST's 201. A caller from code may give both as `context` (the
+ * bootstrap key). A key may belong to a user (`user`): it then acts with the roles both have.
+ * Its access list is kept in normal form (Atlas entries; `apiKeys/{id}/accessList`).
  */
 export const apiKeys = defineResource({
   collection: 'apiKeys',
@@ -106,11 +142,16 @@ export const apiKeys = defineResource({
   fields: Type.Object({
     description: Description,
     roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true }),
-    accessList: Type.Array(AccessListEntrySchema, { maxItems: 200, default: [] })
+    user: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'The e-mail of the user the key belongs to; it acts with the roles both have' })),
+    accessList: Type.Array(AccessListEntrySchema, { maxItems: MAX_ACCESS_LIST_ENTRIES, default: [] })
   }),
   readOnlyFields: Type.Object({ publicKey: Type.String() }),
-  hiddenFields: Type.Object({ ha1: Type.Record(Type.String(), Type.String()) }),
+  hiddenFields: Type.Object({
+    ha1: Type.Record(Type.String(), Type.String()),
+    accessListCreatedAt: Type.Record(Type.String(), Type.String())
+  }),
   oneTimeFields: Type.Object({ privateKey: Type.String({ description: 'Shown once, in this answer; only its HA1 is kept' }) }),
+  filters: ['user'],
   hooks: {
     beforeCreate: ({ entity, context }) => {
       const publicKey = typeof context?.publicKey === 'string' ? context.publicKey : randomPublicKey()
@@ -120,14 +161,35 @@ export const apiKeys = defineResource({
       entity.publicKey = publicKey
       // The HA1 of every hash function (RFC 7616 §3.4.2; a -sess algorithm uses its hash
       // function's), so the algorithms offered can change without rotating keys.
-      entity.ha1 = Object.fromEntries(HA1_HASHES.map((hash) => [hash, computeHA1(hash, publicKey, REALM, privateKey)]))
+      entity.ha1 = keyHA1(publicKey, privateKey)
       return { privateKey }
     },
-    beforeWrite: ({ entity }) => {
-      entity.accessList.forEach((entry) => { parseAccessListEntry(entry) })
+    beforeWrite: async ({ entity, previous, store }) => {
+      const { accessList, createdAt } = normalizeAccessList(entity.accessList, previous?.accessListCreatedAt ?? {})
+      entity.accessList = accessList
+      entity.accessListCreatedAt = createdAt
+      if (entity.user !== undefined) {
+        const user = await store.getByName('users', entity.user)
+        if (user === undefined) throw withParameters(new InvalidKeyUserError(`User "${entity.user}" does not exist`), ['/user'])
+        const missing = entity.roles.filter((r) => !(user.roles as string[]).includes(r))
+        if (missing.length > 0) throw withParameters(new InvalidKeyUserError(`User "${entity.user}" does not have ${missing.join(', ')}; a key cannot have more than its user`), ['/roles', ...missing])
+      }
+      const wasOwner = previous?.roles.includes('ORG_OWNER') === true
+      if (wasOwner && (!entity.roles.includes('ORG_OWNER') || entity.user !== previous?.user)) {
+        await assertOwnerRemains(store, { key: { next: { id: entity.id, roles: entity.roles, ...(entity.user !== undefined ? { user: entity.user } : {}) } } }, `Changing API key ${entity.name}`)
+      }
+    },
+    beforeDelete: async ({ entity, store }) => {
+      if (entity.roles.includes('ORG_OWNER')) await assertOwnerRemains(store, { key: { removedId: entity.id } }, `Deleting API key ${entity.name}`)
+      await deleteUsageOf(store, entity.id)
     }
   }
 })
+
+/** The HA1 of every hash function for a key (RFC 7616 §3.4.2): what is stored instead of the private key. */
+export function keyHA1 (publicKey: string, privateKey: string): Record<string, string> {
+  return Object.fromEntries(HA1_HASHES.map((hash) => [hash, computeHA1(hash, publicKey, REALM, privateKey)]))
+}
 
 function randomPublicKey (): string {
   const alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'
@@ -135,4 +197,4 @@ function randomPublicKey (): string {
 }
 
 /** Every resource of the example, parents before children. */
-export const RESOURCES: AnyResourceDefinition[] = [catalogs, databases, tables, columns, integrations, apiKeys]
+export const RESOURCES: AnyResourceDefinition[] = [catalogs, databases, tables, columns, integrations, users, apiKeys, tasks]

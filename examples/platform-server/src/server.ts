@@ -5,10 +5,13 @@
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { methodOverride } from '@platform-api/auth'
-import fastifyPlatformApi, { platformServerOptions, type PlatformServerOptions, MemoryStore, ResourceRegistry, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
+import fastifyPlatformApi, { platformServerOptions, type PlatformServerOptions, MemoryStore, ResourceRegistry, TaskRunner, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
-import { REALM, RESOURCES, apiKeys } from './resources.js'
+import { REALM, RESOURCES, apiKeys, keyHA1 } from './resources.js'
+import { ddlImport } from './import-task.js'
+import { normalizeAccessList, registerAccessListRoutes, sweepExpiredEntries } from './access-list.js'
+import { UsageRecorder } from './usage.js'
 import { registerRateLimits, type RateLimitSettings } from './rate-limit.js'
 import { loadCatalogSeed, loadIntegrationsSeed, type CatalogSeed, type IntegrationsSeed } from './seed-data.js'
 
@@ -28,6 +31,10 @@ export interface BuildServerOptions {
   rateLimit?: RateLimitSettings | false
   /** Envelope options (e.g. `httpsOnly: false` for `inject` tests). */
   envelope?: EnvelopeOptions
+  /** How often access list usage sums are written, in milliseconds. Default 2000. */
+  usageFlushIntervalMs?: number
+  /** How often expired access list entries are removed, in milliseconds. Default 60000. */
+  accessListSweepIntervalMs?: number
   /** Seed the catalog and integrations when the store has no catalog. Default true. */
   seed?: boolean
   /** HMAC key of Digest nonces (auth `nonceSecret`), at least 32 bytes. Default: random per process. */
@@ -64,7 +71,7 @@ function listeningOrigin (app: FastifyInstance, https: boolean): string {
  * Build (not start) the server.
  * @returns the Fastify instance and the resource registry over its store.
  */
-export async function buildServer (options: BuildServerOptions = {}): Promise<{ app: FastifyInstance, registry: ResourceRegistry }> {
+export async function buildServer (options: BuildServerOptions = {}): Promise<{ app: FastifyInstance, registry: ResourceRegistry, usage: UsageRecorder, runner: TaskRunner }> {
   // Every answer in the error format, even to a request that reaches no route; time and header size bounded (issue 11).
   const { node, connectHandler, ...hardening } = platformServerOptions(options.server)
   const app = Fastify({
@@ -83,7 +90,11 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   const registry = new ResourceRegistry(store, RESOURCES)
   // Per address before authentication (failed Digest attempts count), per API key after it.
   if (options.rateLimit !== false) await registerRateLimits(app, options.rateLimit)
+  const runner = new TaskRunner({ types: [ddlImport], concurrency: 2 })
+  const usage = new UsageRecorder(store, options.usageFlushIntervalMs ?? 2000)
   await app.register(fastifyPlatformApi, {
+    // Count the use of each access list entry, off the request path (batched writes).
+    accessList: { onMatch: (request, entry, address) => { if (request.principal !== null) usage.record(request.principal.id, entry, address) } },
     envelope: options.envelope ?? {},
     auth: {
       keyStore: new ResourceKeyStore(store),
@@ -94,7 +105,7 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     ...(options.cursorSecret !== undefined ? { pagination: { cursorSecret: options.cursorSecret } } : {}),
     publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
     versions: [
-      { prefix: '/api/v1', registry },
+      { prefix: '/api/v1', registry, tasks: runner },
       // StarRocks conventions over the same store (API-CONTRACT.md "/api/v2").
       {
         prefix: '/api/v2',
@@ -105,9 +116,24 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
         pagination: 'page',
         put: 'createIfAbsent',
         deleteMissing: 'ok',
-        mergePatchTypes: ['application/json']
+        mergePatchTypes: ['application/json'],
+        operationIdPrefix: 'v2'
       }
     ]
+  })
+  await app.register(async (v1) => { registerAccessListRoutes(v1, registry) }, { prefix: '/api/v1' })
+  // Tasks run once the app is ready (the store is open); the runner closes with the app.
+  // Usage sums are written every few seconds; expired access list entries are swept every minute.
+  let sweeper: NodeJS.Timeout | undefined
+  app.addHook('onReady', async () => {
+    await runner.start(registry)
+    usage.start()
+    sweeper = setInterval(() => { void sweepExpiredEntries(registry).catch(() => undefined) }, options.accessListSweepIntervalMs ?? 60_000)
+    sweeper.unref()
+  })
+  app.addHook('onClose', async () => {
+    if (sweeper !== undefined) clearInterval(sweeper)
+    await usage.close().catch(() => undefined)
   })
   app.get('/health', {
     config: { auth: false, accessList: false },
@@ -119,7 +145,7 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     await seedIntegrations(registry, await loadIntegrationsSeed())
   }
   if (options.adminKey !== undefined) await ensureAdminKey(registry, options.adminKey)
-  return { app, registry }
+  return { app, registry, usage, runner }
 }
 
 /** Create the seed's catalogs, databases, tables and columns through the resource services. */
@@ -157,7 +183,25 @@ export async function seedIntegrations (registry: ResourceRegistry, seed: Integr
 export async function ensureAdminKey (registry: ResourceRegistry, key: NonNullable<BuildServerOptions['adminKey']>): Promise<void> {
   const service = registry.service(apiKeys)
   const existing = await registry.store.getByName('apiKeys', key.publicKey)
-  if (existing !== undefined) await service.delete(existing.id, { recursive: true })
+  if (existing !== undefined) {
+    // Replaced in place (never deleted first: it may be the last ORG_OWNER key).
+    await registry.store.transaction(async (tx) => {
+      const current = await service.get(existing.id, tx)
+      const { accessList, createdAt } = normalizeAccessList(key.accessList, current.accessListCreatedAt ?? {})
+      const { user: _user, ...rest } = current
+      await tx.replace('apiKeys', {
+        ...rest,
+        description: 'Bootstrap ORG_OWNER key',
+        roles: ['ORG_OWNER'],
+        accessList,
+        accessListCreatedAt: createdAt,
+        ha1: keyHA1(key.publicKey, key.privateKey),
+        version: current.version + 1,
+        updatedAt: new Date().toISOString()
+      }, current.version)
+    })
+    return
+  }
   await service.create(service.validateCreate({
     description: 'Bootstrap ORG_OWNER key',
     roles: ['ORG_OWNER'],

@@ -50,6 +50,12 @@ export interface AccessListOptions {
    * not empty: it matches nothing.
    */
   allowEmpty?: boolean
+  /**
+   * Called, synchronously, for every request an entry admits, with the entry's normal form
+   * (`ipAddress` or `cidrBlock`) and the client address: the place to count usage (Atlas
+   * `lastUsedAt`, `lastUsedAddress`, `count`) off the request path, in batches. Keep it cheap.
+   */
+  onMatch?: (request: FastifyRequest, entry: string, address: string) => void
 }
 
 function principalOf (request: FastifyRequest): Principal | null {
@@ -65,13 +71,16 @@ function parseClientAddress (ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined 
   }
 }
 
-const DEFAULTS: Required<AccessListOptions> = {
+const DEFAULTS: Required<Omit<AccessListOptions, 'onMatch'>> = {
   getAccessList: (request) => principalOf(request)?.accessList,
   allowEmpty: false
 }
 
-function resolveOptions (options: AccessListOptions): Required<AccessListOptions> {
+function resolveOptions (options: AccessListOptions): Required<Omit<AccessListOptions, 'onMatch'>> & Pick<AccessListOptions, 'onMatch'> {
   const resolved = { ...DEFAULTS, ...options }
+  if (resolved.onMatch !== undefined && typeof resolved.onMatch !== 'function') {
+    throw new AccessListInvalidOptionError('onMatch must be a function (request, entry, address) => void')
+  }
   if (typeof resolved.getAccessList !== 'function') {
     throw new AccessListInvalidOptionError('getAccessList must be a function (request) => AccessListEntry[] | undefined')
   }
@@ -82,7 +91,7 @@ function resolveOptions (options: AccessListOptions): Required<AccessListOptions
 }
 
 async function platformAccessListPlugin (fastify: FastifyInstance, options: AccessListOptions): Promise<void> {
-  const { getAccessList, allowEmpty } = resolveOptions(options)
+  const { getAccessList, allowEmpty, onMatch } = resolveOptions(options)
   const compiled = new WeakMap<readonly AccessListEntry[], CompiledAccessList>()
 
   /** The compiled list, from the cache unless an entry has expired since it was compiled. */
@@ -109,10 +118,12 @@ async function platformAccessListPlugin (fastify: FastifyInstance, options: Acce
     if (empty && allowEmpty) return
 
     const address = parseClientAddress(request.ip)
-    if (address === undefined || empty || !compile(entries, principal).matchesParsed(address)) {
+    const entry = address === undefined || empty ? undefined : compile(entries, principal).entryFor(address)
+    if (entry === undefined) {
       const shown = address?.toString() ?? String(request.ip)
       throw withParameters(new IpAddressNotOnAccessListError(shown), [shown])
     }
+    if (onMatch !== undefined) onMatch(request, entry, (address as ipaddr.IPv4 | ipaddr.IPv6).toString())
   })
 }
 

@@ -174,3 +174,12 @@ t.test('without an authentication that decorates request.principal, ready() fail
   app.register(platformAccessList)
   await t.rejects(async () => { await app.ready() }, { code: 'FST_ERR_PLUGIN_NOT_PRESENT_IN_INSTANCE', message: /principal/ })
 })
+
+t.test('onMatch reports the entry that admitted the request, in its normal form, and the address', async (t) => {
+  const seen: Array<[string, string]> = []
+  const app = await build(t, [{ ipAddress: '2001:DB8::1' }, { cidrBlock: '10.0.0.0/8' }], { onMatch: (_request, entry, address) => { seen.push([entry, address]) } })
+  t.equal((await app.inject({ method: 'GET', url: '/things', remoteAddress: '10.9.8.7' })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/things', remoteAddress: '2001:db8:0::1' })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/things', remoteAddress: '192.0.2.1' })).statusCode, 403)
+  t.same(seen, [['10.0.0.0/8', '10.9.8.7'], ['2001:db8::1', '2001:db8::1']])
+})

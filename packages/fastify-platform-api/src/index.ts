@@ -8,13 +8,15 @@
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { PlatformApiInvalidOptionError } from './errors.js'
 import platformAccessList, { type AccessListOptions } from '@platform-api/access-list'
 import platformAuth, { type AuthOptions } from '@platform-api/auth'
 import platformEnvelope, { type EnvelopeOptions } from '@platform-api/envelope'
 import platformPagination, { type PaginationOptions } from '@platform-api/pagination'
-import platformResources, { type DeleteMissingPolicy, type PathScheme, type PutPolicy, type ResourceRegistry } from '@platform-api/resources'
+import platformResources, { type DeleteMissingPolicy, type PathScheme, type PutPolicy, type ResourceRegistry, type TaskRunner } from '@platform-api/resources'
 
 export { platformAccessList, platformAuth, platformEnvelope, platformPagination, platformResources }
+export { PlatformApiInvalidOptionError } from './errors.js'
 export * from '@platform-api/resources'
 export {
   computeHA1, computeAllHA1, digestAuthorization, hasPermission, methodOverride, DEFAULT_ROLES, DEFAULT_ALGORITHMS,
@@ -47,6 +49,10 @@ export interface ApiVersionOptions {
   pagination?: 'cursor' | 'page'
   /** Media types PATCH also takes as a merge patch, e.g. `['application/json']`. Default none. */
   mergePatchTypes?: string[]
+  /** Serve `/tasks` of this runner in this version (see @platform-api/resources `tasks`). */
+  tasks?: TaskRunner
+  /** Prefix of the OpenAPI operationIds of this version, e.g. `v2`. Default none. */
+  operationIdPrefix?: string
 }
 
 /** Options of the umbrella plugin: each sub-plugin's options under its name. */
@@ -68,7 +74,26 @@ export interface PlatformApiOptions {
   versions?: ApiVersionOptions[]
 }
 
+const isObject = (v: unknown): boolean => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/** Check the umbrella's own options (each sub-plugin checks its own). @throws PLATFORM_API_INVALID_OPTION */
+function checkOptions (options: PlatformApiOptions): void {
+  if (!isObject(options)) throw new PlatformApiInvalidOptionError('options must be an object')
+  if (!isObject(options.auth)) throw new PlatformApiInvalidOptionError('auth is required: the @platform-api/auth options (keyStore, …)')
+  for (const name of ['envelope', 'pagination'] as const) {
+    if (options[name] !== undefined && !isObject(options[name])) throw new PlatformApiInvalidOptionError(`${name} must be an object of @platform-api/${name} options`)
+  }
+  if (options.accessList !== undefined && options.accessList !== false && !isObject(options.accessList)) throw new PlatformApiInvalidOptionError('accessList must be an object of @platform-api/access-list options, or false')
+  if (options.versions !== undefined && !Array.isArray(options.versions)) throw new PlatformApiInvalidOptionError('versions must be an array of { prefix, registry, … }')
+  for (const [i, version] of (options.versions ?? []).entries()) {
+    if (!isObject(version) || typeof version.prefix !== 'string' || !version.prefix.startsWith('/')) throw new PlatformApiInvalidOptionError(`versions[${i}].prefix must be a path such as /api/v1`)
+  }
+  if ((options.versions ?? []).length > 0 && options.publicUrl === undefined) throw new PlatformApiInvalidOptionError('publicUrl is required with versions: the origin clients reach the API at (links never come from the Host header)')
+  if (options.publicUrl !== undefined && typeof options.publicUrl !== 'string' && typeof options.publicUrl !== 'function') throw new PlatformApiInvalidOptionError('publicUrl must be a URL string or a function answering one')
+}
+
 async function platformApi (fastify: FastifyInstance, options: PlatformApiOptions): Promise<void> {
+  checkOptions(options)
   await fastify.register(platformEnvelope, options.envelope ?? {})
   await fastify.register(platformAuth, options.auth)
   if (options.accessList !== false) await fastify.register(platformAccessList, options.accessList ?? {})
@@ -87,7 +112,9 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
         ...(version.maxPatchOperations !== undefined ? { maxPatchOperations: version.maxPatchOperations } : {}),
         ...(version.paths !== undefined ? { paths: version.paths } : {}),
         ...(version.pagination !== undefined ? { pagination: version.pagination } : {}),
-        ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {})
+        ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {}),
+        ...(version.tasks !== undefined ? { tasks: version.tasks } : {}),
+        ...(version.operationIdPrefix !== undefined ? { operationIdPrefix: version.operationIdPrefix } : {})
       })
     }, { prefix: version.prefix })
   }

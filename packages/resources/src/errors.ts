@@ -21,3 +21,5 @@ export const InvalidPatchError = createError('INVALID_PATCH', '%s', 400)
 export const StoreUnavailableError = createError('STORE_UNAVAILABLE', 'The store is unavailable', 503)
 /** Startup: a resource definition or plugin option is invalid. */
 export const InvalidResourceError = createError('RESOURCES_INVALID_OPTION', 'Invalid @platform-api/resources option: %s')
+/** 409: DELETE of a task that has already finished (only queued and running tasks can be cancelled). */
+export const TaskNotCancellableError = createError('TASK_NOT_CANCELLABLE', 'Task %s has finished (%s) and cannot be cancelled', 409)

@@ -15,6 +15,8 @@ import { InvalidResourceError } from './errors.js'
 import { JSON_PATCH, MERGE_PATCH } from './lib/patch.js'
 import type { PathScheme } from './lib/links.js'
 import { createPresenter, registerResourceRoutes } from './lib/routes.js'
+import { registerTaskRoutes } from './lib/task-routes.js'
+import { TaskRunner } from './lib/tasks.js'
 import { ResourceRegistry, type DeleteMissingPolicy, type PutPolicy } from './lib/service.js'
 
 export * from './errors.js'
@@ -27,6 +29,7 @@ export { EntityPresenter, entityPath, pathSegment, type LinkTarget, type PathSch
 export type { ActionContext, ActionResult, ResourceAction } from './lib/actions.js'
 export { applyJsonPatch, applyMergePatch, JSON_PATCH, MERGE_PATCH, type JsonPatchOperation } from './lib/patch.js'
 export { etagOf } from './lib/conditional.js'
+export { TaskRunner, defineTaskType, tasks, TaskErrorSchema, withLiveProgress, type TaskContext, type TaskEntity, type TaskRunnerOptions, type TaskStatus, type TaskType } from './lib/tasks.js'
 
 /** Options of the resources plugin (one registration = one API version). */
 export interface ResourcesOptions {
@@ -60,6 +63,12 @@ export interface ResourcesOptions {
   pagination?: 'cursor' | 'page'
   /** Media types PATCH also takes as a JSON merge patch (RFC 7396) besides `application/merge-patch+json`, e.g. `['application/json']` (StarRocks: "PATCH ... partial information"). Default none. */
   mergePatchTypes?: string[]
+  /**
+   * The runner of the asynchronous tasks: serves `GET /tasks`, `GET /tasks/{id}` and
+   * `DELETE /tasks/{id}` (cancel) here, over the registry's `tasks` collection (declare
+   * `runner.resource` in the registry). Start it with `runner.start(registry)`; it is closed with the app.
+   */
+  tasks?: TaskRunner
   /** Prefix of the OpenAPI `operationId` of every route here (`v2` -> `v2ListTables`), so that several versions in one document stay unique. Default '' (none). */
   operationIdPrefix?: string
 }
@@ -98,7 +107,8 @@ function checkOptions (options: ResourcesOptions): Required<Omit<ResourcesOption
   const closeStore = options.closeStore ?? true
   if (typeof closeStore !== 'boolean') throw new InvalidResourceError('closeStore must be a boolean')
   if (options.collections !== undefined && !Array.isArray(options.collections)) throw new InvalidResourceError('collections must be an array of collection names')
-  return { registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix }
+  if (options.tasks !== undefined && !(options.tasks instanceof TaskRunner)) throw new InvalidResourceError('tasks must be a TaskRunner')
+  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix }
 }
 
 async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Promise<void> {
@@ -134,8 +144,15 @@ async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Pro
       scheme: options.paths,
       pagination: options.pagination,
       mergePatchTypes: options.mergePatchTypes,
-      operationIdPrefix: options.operationIdPrefix
+      operationIdPrefix: options.operationIdPrefix,
+      tasks: options.tasks
     })
+  }
+  if (options.tasks !== undefined) {
+    const runner = options.tasks
+    const service = options.registry.service(runner.resource)
+    registerTaskRoutes(fastify, runner, service, presenters.get('tasks') ?? createPresenter(options.registry, service, baseUrl, options.paths), options.operationIdPrefix)
+    fastify.addHook('onClose', async () => { await runner.close() })
   }
   if (options.closeStore) fastify.addHook('onClose', async () => { await options.registry.close() })
 }

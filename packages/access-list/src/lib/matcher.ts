@@ -18,7 +18,8 @@ export interface AccessListMatcher {
   readonly size: number
 }
 
-type Range<T> = [T, number]
+/** A network, its prefix length, and the entry's normal form (`ipAddress` or `cidrBlock`). */
+type Range<T> = [T, number, string]
 
 /**
  * The matcher the plugin caches: it also knows when its first entry expires, so that a
@@ -34,13 +35,14 @@ export class CompiledAccessList implements AccessListMatcher {
   constructor (entries: readonly AccessListEntry[], nowMs: number) {
     let validUntilMs = Infinity
     for (const entry of entries) {
-      const { kind, network, prefixLength, deleteAfterMs } = parseAccessListEntry(entry)
+      const { kind, network, prefixLength, deleteAfterMs, ipAddress, cidrBlock } = parseAccessListEntry(entry)
+      const key = ipAddress ?? cidrBlock ?? ''
       if (deleteAfterMs !== undefined) {
         if (nowMs > deleteAfterMs) continue
         validUntilMs = Math.min(validUntilMs, deleteAfterMs)
       }
-      if (kind === 'ipv4') this.#ipv4.push([network as ipaddr.IPv4, prefixLength])
-      else this.#ipv6.push([network as ipaddr.IPv6, prefixLength])
+      if (kind === 'ipv4') this.#ipv4.push([network as ipaddr.IPv4, prefixLength, key])
+      else this.#ipv6.push([network as ipaddr.IPv6, prefixLength, key])
     }
     this.size = this.#ipv4.length + this.#ipv6.length
     this.validUntilMs = validUntilMs
@@ -58,11 +60,17 @@ export class CompiledAccessList implements AccessListMatcher {
 
   /** `matches` for an address already parsed with `ipaddr.process()`. */
   matchesParsed (address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
-    const ranges = address.kind() === 'ipv4' ? this.#ipv4 : this.#ipv6
-    for (const range of ranges) {
-      if (address.match(range)) return true
+    return this.entryFor(address) !== undefined
+  }
+
+  /** The normal form (`ipAddress` or `cidrBlock`) of the first entry in force that admits `address`, or undefined. */
+  entryFor (address: ipaddr.IPv4 | ipaddr.IPv6): string | undefined {
+    if (address.kind() === 'ipv4') {
+      for (const [network, prefix, key] of this.#ipv4) if ((address as ipaddr.IPv4).match(network, prefix)) return key
+    } else {
+      for (const [network, prefix, key] of this.#ipv6) if ((address as ipaddr.IPv6).match(network, prefix)) return key
     }
-    return false
+    return undefined
   }
 }
 

@@ -10,6 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { LinkTarget, PathScheme } from './links.js'
 import type { DeleteMissingPolicy, PutPolicy, ResourceRegistry, ResourceService } from './service.js'
 import type { StoredEntity } from './store.js'
+import type { TaskRunner } from './tasks.js'
 
 /** What an action handler is given. */
 export interface ActionContext {
@@ -35,6 +36,8 @@ export interface ActionContext {
   present: (collection: string, entity: StoredEntity, options?: { omitParent?: boolean }) => Record<string, unknown>
   /** The absolute URL of an entity of `collection` in this API version. */
   href: (collection: string, entity: LinkTarget) => string
+  /** The task runner of this API version (`tasks` option), for actions that answer 202 with a task. */
+  tasks?: TaskRunner
 }
 
 /** What an action handler answers: the status, the body (wrapped by the version's style) and headers. */

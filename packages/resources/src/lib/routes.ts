@@ -23,6 +23,7 @@ import { requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
 import { MAX_EMBEDDED, type DeleteMissingPolicy, type ListPage, type PutPolicy, type ResourceRegistry, type ResourceService } from './service.js'
 import type { StoredEntity } from './store.js'
+import type { TaskRunner } from './tasks.js'
 
 /** What the routes need from the plugin registration (one API version). */
 export interface RouteOptions {
@@ -46,6 +47,8 @@ export interface RouteOptions {
   presenters: Map<string, EntityPresenter>
   /** Prefix of every `operationId` of this version (e.g. `v2` -> `v2ListTables`); '' for none. */
   operationIdPrefix: string
+  /** The task runner of this version, handed to actions. */
+  tasks: TaskRunner | undefined
 }
 
 /** Most children embedded in one list answer, over all its items. */
@@ -416,7 +419,8 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
           ...(located.parent !== undefined ? { parent: located.parent } : {}),
           policies: { put: options.put, deleteMissing: options.deleteMissing, scheme: options.scheme },
           present: (collection, entity, opts) => presenterOf(collection).present(entity, undefined, opts?.omitParent === true),
-          href: (collection, entity: LinkTarget) => presenterOf(collection).href(entity)
+          href: (collection, entity: LinkTarget) => presenterOf(collection).href(entity),
+          ...(options.tasks !== undefined ? { tasks: options.tasks } : {})
         }
         const result = await action.handler(ctx)
         if (result.headers !== undefined) reply.headers(result.headers)
