@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { MAIN, startServer } from './helpers/server.js'
-import { digestClient, type HttpsResponse } from './helpers/https-digest.js'
+import { createClient, type RawResponse } from '@platform-api/client'
 import { TEST_DATABASE_URL, dropSchema, postgresUnavailable, uniqueSchema } from '../packages/store-postgres/test/fixtures/postgres.js'
 
 // Several users at once: the PostgreSQL server when there is one. The embedded PGlite store runs
@@ -35,10 +35,16 @@ if (!existsSync(MAIN)) {
     })
     const { origin } = server
     const ca = readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8')
-    const owner = digestClient(origin, ca, OWNER, SECRET)
-    const newKey = async (body: object): Promise<{ id: string, call: ReturnType<typeof digestClient>, res: HttpsResponse }> => {
+    // Our own client (@platform-api/client), answers as sent: any status, no error thrown.
+    const clientFor = (publicKey: string, privateKey: string): ReturnType<typeof createClient>['send'] => {
+      const client = createClient({ baseUrl: origin, publicKey, privateKey, ca, retries: 0 })
+      t.teardown(client.close)
+      return client.send
+    }
+    const owner = clientFor(OWNER, SECRET)
+    const newKey = async (body: object): Promise<{ id: string, call: ReturnType<typeof clientFor>, res: RawResponse }> => {
       const res = await owner('POST', '/api/v1/apiKeys', { body: { accessList: [{ cidrBlock: '127.0.0.0/8' }], ...body } })
-      return { id: res.json().id, call: digestClient(origin, ca, res.json().publicKey, res.json().privateKey), res }
+      return { id: res.json().id, call: clientFor(res.json().publicKey, res.json().privateKey), res }
     }
     const member = await newKey({ roles: ['ORG_MEMBER'], description: 'member' })
     const reader = await newKey({ roles: ['ORG_READ_ONLY'], description: 'reader' })

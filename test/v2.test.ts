@@ -8,7 +8,7 @@ import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { MAIN, startServer } from './helpers/server.js'
-import { digestClient } from './helpers/https-digest.js'
+import { createClient } from '@platform-api/client'
 
 const OWNER = 'ownerkey'
 const SECRET = '6fa459ea-ee8a-3ca4-894e-db77e160355e'
@@ -24,7 +24,9 @@ if (!existsSync(MAIN)) {
     t.teardown(async () => { await server.stop() })
     const { origin } = server
     const ca = readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8')
-    const call = digestClient(origin, ca, OWNER, SECRET)
+    const client = createClient({ baseUrl: origin, publicKey: OWNER, privateKey: SECRET, ca, retries: 0 })
+    t.teardown(client.close)
+    const call = client.send
     const v2 = `${origin}/api/v2`
 
     await t.test('StarRocks "Target Object Access Path": every level by name, {status: "0", message: "OK", result}', async (t) => {

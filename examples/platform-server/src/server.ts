@@ -5,7 +5,7 @@
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { methodOverride } from '@platform-api/auth'
-import fastifyPlatformApi, { platformServerOptions, type PlatformServerOptions, MemoryStore, ResourceRegistry, TaskRunner, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
+import fastifyPlatformApi, { platformServerOptions, type PlatformServerOptions, MemoryStore, platformApiDocs, ResourceRegistry, TaskRunner, type AuthOptions, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
 import { REALM, RESOURCES, apiKeys, keyHA1 } from './resources.js'
@@ -48,6 +48,8 @@ export interface BuildServerOptions {
    * Default: `https://<listening address>:<port>` once it listens (`http://` without TLS).
    */
   publicUrl?: string
+  /** Digest settings of @platform-api/auth (e.g. `algorithms: ['SHA-512-256']` for a test). Default: the auth plugin's. */
+  digest?: Pick<AuthOptions, 'algorithms' | 'nonceLifetimeSeconds'>
 }
 
 /** Request bodies are bounded (API-CONTRACT.md: over 1 MiB is 413). */
@@ -92,11 +94,16 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   if (options.rateLimit !== false) await registerRateLimits(app, options.rateLimit)
   const runner = new TaskRunner({ types: [ddlImport], concurrency: 2 })
   const usage = new UsageRecorder(store, options.usageFlushIntervalMs ?? 2000)
+  // Before the routes: @fastify/swagger collects them as they are added.
+  await app.register(platformApiDocs, {
+    info: { title: 'Platform API (example server)', version: '1.0.0', description: 'Catalogs, databases, tables, columns, integrations and API keys; /api/v1 (OpenMetadata and Atlas conventions) and /api/v2 (StarRocks conventions). Every /api route needs HTTP Digest (RFC 7616).' }
+  })
   await app.register(fastifyPlatformApi, {
     // Count the use of each access list entry, off the request path (batched writes).
     accessList: { onMatch: (request, entry, address) => { if (request.principal !== null) usage.record(request.principal.id, entry, address) } },
     envelope: options.envelope ?? {},
     auth: {
+      ...(options.digest ?? {}),
       keyStore: new ResourceKeyStore(store),
       realm: REALM,
       ...(options.nonceSecret !== undefined ? { nonceSecret: options.nonceSecret } : {}),
@@ -137,7 +144,11 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   })
   app.get('/health', {
     config: { auth: false, accessList: false },
-    schema: { response: app.envelope.responses({ 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) }) }
+    schema: {
+      operationId: 'health',
+      summary: 'Liveness',
+      description: 'Answers 200 without authentication while the server runs (API-CONTRACT.md "Starting it").',
+      tags: ['health'], response: app.envelope.responses({ 200: Type.Object({ status: Type.Literal('ok') }, { additionalProperties: false }) }) }
   }, async () => ({ status: 'ok' as const }))
 
   if (options.seed !== false && (await store.list('catalogs', { limit: 1 })).total === 0) {
