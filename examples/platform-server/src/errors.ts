@@ -10,6 +10,9 @@ export const InvalidSqlError = createError('INVALID_SQL', 'SQL syntax error at l
 /** 400: the SQL parses but asks for something this server does not do (another statement than CREATE TABLE, AS SELECT, LIKE, an unknown key column, a bad name). Arguments: line, column, what. */
 export const UnsupportedSqlError = createError('UNSUPPORTED_SQL', 'Unsupported SQL at line %s, column %s: %s', 400)
 
+/** 429: too many requests from this address (before authentication) or with this API key; the reply carries `Retry-After` and `RateLimit-*`. Arguments: the limit, the wait. */
+export const RateLimitedError = createError('RATE_LIMITED', 'Rate limit exceeded: at most %s requests per window; retry in %s', 429)
+
 /** 409: the change would leave the organisation without an ORG_OWNER (key or user). Argument: what was refused. */
 export const LastOrgOwnerError = createError('LAST_ORG_OWNER', '%s: it would leave no ORG_OWNER; give another key or user ORG_OWNER first', 409)
 

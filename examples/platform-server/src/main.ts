@@ -9,6 +9,19 @@ import { ensureAdminKeyOnce, openStore, seedOnce } from './store.js'
 import { loadOrCreateTls } from './tls.js'
 import { RedisNonceCountStore } from 'fastify-platform-api'
 
+/** `RATE_LIMIT_PER_ADDRESS` and `RATE_LIMIT_PER_KEY`: requests per minute (defaults: see rate-limit.ts). */
+function rateLimitFromEnv (): { perAddressMax?: number, perKeyMax?: number } {
+  const read = (name: string): number | undefined => {
+    const value = process.env[name]
+    if (value === undefined || value === '') return undefined
+    if (!/^\d{1,9}$/.test(value) || Number(value) < 1) throw new ConfigError(name, `${name} must be a positive integer (requests per minute), got ${value}`)
+    return Number(value)
+  }
+  const perAddressMax = read('RATE_LIMIT_PER_ADDRESS')
+  const perKeyMax = read('RATE_LIMIT_PER_KEY')
+  return { ...(perAddressMax !== undefined ? { perAddressMax } : {}), ...(perKeyMax !== undefined ? { perKeyMax } : {}) }
+}
+
 async function main (): Promise<void> {
   const config = loadConfig()
   const tls = await loadOrCreateTls(config)
@@ -31,7 +44,9 @@ async function main (): Promise<void> {
       seed: false,
       nonceSecret: secrets.nonceSecret,
       cursorSecret: secrets.cursorSecret,
-      ...(nonceCountStore !== undefined ? { nonceCountStore } : {})
+      ...(nonceCountStore !== undefined ? { nonceCountStore } : {}),
+      // Several instances share the rate limit counters in Redis too.
+      rateLimit: { ...rateLimitFromEnv(), ...(redis !== undefined ? { redis } : {}) }
     })
   } catch (err) {
     await store.close()

@@ -5,13 +5,14 @@
 import { Type } from '@sinclair/typebox'
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { methodOverride } from '@platform-api/auth'
-import fastifyPlatformApi, { MemoryStore, platformApiDocs, ResourceRegistry, TaskRunner, type AuthOptions, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
+import fastifyPlatformApi, { platformServerOptions, type PlatformServerOptions, MemoryStore, platformApiDocs, ResourceRegistry, TaskRunner, type AuthOptions, type EnvelopeOptions, type NonceCountStore, type Store } from 'fastify-platform-api'
 import type { AccessListEntryInput } from './config.js'
 import { ResourceKeyStore } from './key-store.js'
 import { REALM, RESOURCES, apiKeys, keyHA1 } from './resources.js'
 import { ddlImport } from './import-task.js'
 import { normalizeAccessList, registerAccessListRoutes, sweepExpiredEntries } from './access-list.js'
 import { UsageRecorder } from './usage.js'
+import { registerRateLimits, type RateLimitSettings } from './rate-limit.js'
 import { loadCatalogSeed, loadIntegrationsSeed, type CatalogSeed, type IntegrationsSeed } from './seed-data.js'
 
 /** Options of `buildServer`. */
@@ -24,6 +25,10 @@ export interface BuildServerOptions {
   store?: Store
   /** The key to ensure at start, with the ORG_OWNER role. */
   adminKey?: { publicKey: string, privateKey: string, accessList: readonly AccessListEntryInput[] }
+  /** Time and size bounds of the HTTP server (`platformServerOptions` of the envelope). Default: its defaults. */
+  server?: PlatformServerOptions
+  /** Rate limits (per address before authentication, per API key after); `false`: none. Default: `RateLimitSettings` defaults, counters in process. */
+  rateLimit?: RateLimitSettings | false
   /** Envelope options (e.g. `httpsOnly: false` for `inject` tests). */
   envelope?: EnvelopeOptions
   /** How often access list usage sums are written, in milliseconds. Default 2000. */
@@ -69,19 +74,24 @@ function listeningOrigin (app: FastifyInstance, https: boolean): string {
  * @returns the Fastify instance and the resource registry over its store.
  */
 export async function buildServer (options: BuildServerOptions = {}): Promise<{ app: FastifyInstance, registry: ResourceRegistry, usage: UsageRecorder, runner: TaskRunner }> {
+  // Every answer in the error format, even to a request that reaches no route; time and header size bounded (issue 11).
+  const { node, connectHandler, ...hardening } = platformServerOptions(options.server)
   const app = Fastify({
-    ...(options.https !== undefined ? { https: { key: options.https.key, cert: options.https.cert } } : {}),
+    ...hardening,
+    ...(options.https !== undefined ? { https: { key: options.https.key, cert: options.https.cert, ...node } } : {}),
     logger: options.logger ?? false,
     bodyLimit: BODY_LIMIT_BYTES,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     trustProxy: false,
-    return503OnClosing: true,
     // X-HTTP-Method-Override on POST (to PATCH, PUT or DELETE) for clients that cannot send
     // PATCH (Java's HttpURLConnection); Digest still checks the POST the client hashed.
     rewriteUrl: methodOverride()
   })
+  app.server.on('connect', connectHandler)
   const store = options.store ?? new MemoryStore()
   const registry = new ResourceRegistry(store, RESOURCES)
+  // Per address before authentication (failed Digest attempts count), per API key after it.
+  if (options.rateLimit !== false) await registerRateLimits(app, options.rateLimit)
   const runner = new TaskRunner({ types: [ddlImport], concurrency: 2 })
   const usage = new UsageRecorder(store, options.usageFlushIntervalMs ?? 2000)
   // Before the routes: @fastify/swagger collects them as they are added.

@@ -52,3 +52,23 @@ export function withParameters<E extends Error, P extends unknown[]> (error: E, 
 export function withHeaders<E extends Error, H extends Record<string, string | string[]>> (error: E, headers: H): E & { headers: H } {
   return Object.assign(error, { headers })
 }
+
+/** 400: the JSON body nests objects or arrays deeper than the server allows (`maxJsonDepth`). */
+export const JsonTooDeepError = createError('JSON_TOO_DEEP', 'The request body nests objects or arrays deeper than %s levels', 400)
+
+/** 400: the request target is not a valid URL (e.g. a bad percent-encoding such as `/%zz`). */
+export const InvalidUrlError = createError('INVALID_URL', 'The request URL is not valid: %s', 400)
+/** 414: a path parameter is longer than the server accepts. */
+export const UriTooLongError = createError('URI_TOO_LONG', 'A path segment of the request URL is longer than the server accepts', 414)
+/** 400: the request could not be read as HTTP (framing, `Content-Length`, `Host`, ...). */
+export const MalformedRequestError = createError('MALFORMED_REQUEST', 'The request is not well-formed HTTP: %s', 400)
+/** 408: the client did not send the whole request (headers or body) in time. */
+export const RequestTimeoutError = createError('REQUEST_TIMEOUT', 'The request was not received in time (%s)', 408)
+/** 431: the request headers are larger than the server accepts. */
+export const HeadersTooLargeError = createError('REQUEST_HEADER_FIELDS_TOO_LARGE', 'The request headers exceed %s bytes', 431)
+/** 413: the request body is larger than the route accepts. */
+export const PayloadTooLargeError = createError('PAYLOAD_TOO_LARGE', 'The request body exceeds %s bytes', 413)
+/** 415: the request body has a `Content-Encoding` the server does not decode. */
+export const UnsupportedContentEncodingError = createError('UNSUPPORTED_CONTENT_ENCODING', 'Unsupported Content-Encoding "%s"; send the body without one (identity)', 415)
+/** 503: the server is shutting down; retry (on another instance). The reply carries `Retry-After`. */
+export const ServiceClosingError = createError('SERVICE_UNAVAILABLE', 'The server is shutting down; retry the request', 503)

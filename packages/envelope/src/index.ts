@@ -15,13 +15,14 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifySensible from '@fastify/sensible'
 import type { TSchema } from '@sinclair/typebox'
 import fp from 'fastify-plugin'
-import { HttpsRequiredError, InvalidAttributeError, InvalidOptionError, MethodNotAllowedError, NotAcceptableError, NotFoundError, PermissionWithoutAuthorizationError, withHeaders, withParameters } from './errors.js'
+import { HttpsRequiredError, InvalidAttributeError, JsonTooDeepError, MalformedRequestError, ServiceClosingError, UnsupportedContentEncodingError, InvalidOptionError, MethodNotAllowedError, NotAcceptableError, NotFoundError, PermissionWithoutAuthorizationError, withHeaders, withParameters } from './errors.js'
 import { acceptsJson, prefersProblemJson } from './lib/accept.js'
 import { PROBLEM_JSON, ProblemDetailsSchema, toProblemDetails } from './lib/problem.js'
 import { AllowRegistry } from './lib/allow.js'
 import { renderError } from './lib/render.js'
 import { ErrorBodySchema, StatusBodySchema, StatusErrorBodySchema, type ErrorBody } from './lib/schemas.js'
 import { createValidatorBuilder } from './lib/validator.js'
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './lib/depth.js'
 import './lib/principal.js'
 
 export * from './errors.js'
@@ -29,7 +30,9 @@ export { acceptsJson, prefersProblemJson } from './lib/accept.js'
 export { ProblemDetailsSchema, toProblemDetails, PROBLEM_JSON, type ProblemDetails } from './lib/problem.js'
 export { attributeError, escapePointer, type AjvErrorLike, type AttributeError } from './lib/validation-error.js'
 export { renderError, type RenderedError } from './lib/render.js'
-export { createValidatorBuilder, createValidatorCompiler, platformKeywords, PLATFORM_KEYWORDS, SUITE_AJV_OPTIONS } from './lib/validator.js'
+export { createValidatorBuilder, createValidatorCompiler, normalizeName, NAME_FORBIDDEN, platformKeywords, PLATFORM_KEYWORDS, SUITE_AJV_OPTIONS } from './lib/validator.js'
+export { exceedsJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './lib/depth.js'
+export { platformServerOptions, type PlatformServerOptions, type FastifyHardeningOptions, type NodeServerOptions } from './lib/server-options.js'
 export { ErrorBodySchema, StatusBodySchema, StatusErrorBodySchema, type ErrorBody } from './lib/schemas.js'
 export type { AccessListEntry, Principal } from './lib/principal.js'
 export { reasonPhrase, codeForStatus } from './lib/status.js'
@@ -54,6 +57,12 @@ export interface EnvelopeOptions {
   methodNotAllowed?: boolean
   /** Answer 406 when `Accept` excludes JSON. Default `true`. */
   notAcceptable?: boolean
+  /**
+   * Deepest nesting of objects and arrays a parsed request body may have, in levels; deeper
+   * bodies are 400 `JSON_TOO_DEEP`, checked (without recursion) before validation and before
+   * any handler. Default 64.
+   */
+  maxJsonDepth?: number
 }
 
 const DEFAULTS: Required<EnvelopeOptions> = {
@@ -63,7 +72,8 @@ const DEFAULTS: Required<EnvelopeOptions> = {
   requestIdHeader: 'x-request-id',
   trustRequestId: true,
   methodNotAllowed: true,
-  notAcceptable: true
+  notAcceptable: true,
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -72,6 +82,7 @@ function checkOptions (options: Required<EnvelopeOptions>): void {
   if (options.style !== 'plain' && options.style !== 'status') throw new InvalidOptionError(`style must be 'plain' or 'status', got ${String(options.style)}`)
   if (!Number.isInteger(options.hstsMaxAgeSeconds) || options.hstsMaxAgeSeconds < 0) throw new InvalidOptionError('hstsMaxAgeSeconds must be an integer >= 0')
   if (typeof options.requestIdHeader !== 'string' || !/^[a-z0-9-]+$/i.test(options.requestIdHeader)) throw new InvalidOptionError('requestIdHeader must be a header name')
+  if (!Number.isInteger(options.maxJsonDepth) || options.maxJsonDepth < 1 || options.maxJsonDepth > 10_000) throw new InvalidOptionError('maxJsonDepth must be an integer from 1 to 10000')
   for (const k of ['httpsOnly', 'trustRequestId', 'methodNotAllowed', 'notAcceptable'] as const) {
     if (typeof options[k] !== 'boolean') throw new InvalidOptionError(`${k} must be a boolean`)
   }
@@ -172,6 +183,8 @@ async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promi
 
   fastify.setErrorHandler(function envelopeErrorHandler (error, request, reply) {
     const rendered = renderError(error, request.id)
+    // Also for an error thrown before the envelope's onRequest hook ran (e.g. an app's earlier hook).
+    reply.header(options.requestIdHeader.toLowerCase(), request.id).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')
     if (rendered.fault) request.log.error({ err: error }, 'request failed')
     else request.log.info({ errorCode: rendered.body.errorCode, statusCode: rendered.statusCode }, rendered.body.detail)
     if (rendered.headers !== undefined) reply.headers(rendered.headers)
@@ -216,9 +229,30 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
     }
   })
 
+  // Set when the server starts closing (with the server option `return503OnClosing: false`
+  // of `platformServerOptions`, the 503 is answered here, in the error format).
+  let closing = false
+  fastify.addHook('preClose', (done) => { closing = true; done() })
+
   fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header(header, request.id)
     reply.cacheControl('no-store')
+    reply.header('x-content-type-options', 'nosniff')
+    if (closing) {
+      reply.header('connection', 'close')
+      throw withHeaders(new ServiceClosingError(), { 'retry-after': '1' })
+    }
+    // HTTP/1.1 requires Host (RFC 9112 §3.2); Node's own check answers without a body, so the
+    // server is built with `requireHostHeader: false` and it is answered here.
+    const host = request.headers.host
+    if (request.raw.httpVersion === '1.1' && (typeof host !== 'string' || host === '')) {
+      throw new MalformedRequestError('HTTP/1.1 requires a Host header')
+    }
+    if (typeof host === 'string' && host !== '' && !HOST.test(host)) throw new MalformedRequestError('the Host header is not host[:port] (RFC 9110 §7.2)')
+    const encoding = request.headers['content-encoding']
+    if (encoding !== undefined && String(encoding).trim().toLowerCase() !== 'identity') {
+      throw new UnsupportedContentEncodingError(String(encoding).slice(0, 100))
+    }
     readResponseOptions(request)
     if (request.protocol === 'https') {
       if (hsts !== undefined) reply.header('strict-transport-security', hsts)
@@ -228,6 +262,13 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
     if (options.notAcceptable && !acceptsJson(request.headers.accept)) {
       throw new NotAcceptableError(String(request.headers.accept).slice(0, 200))
     }
+  })
+
+  // Before validation and every handler: no recursive code sees a body nested too deep.
+  const maxDepth = options.maxJsonDepth
+  fastify.addHook('preValidation', async (request) => {
+    if (exceedsJsonDepth(request.body, maxDepth)) throw new JsonTooDeepError(String(maxDepth))
+    checkDecimalQuery(request)
   })
 
   if (options.methodNotAllowed) {
@@ -246,6 +287,33 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
     if (wanted.pretty) text = JSON.stringify(JSON.parse(text), null, 2)
     return text
   })
+}
+
+/** `Host` = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): a reg-name of letters, digits, `-`, `.`, `_`, `~` or an IP literal; at most 255 characters. */
+const HOST = /^(?:[A-Za-z0-9._~-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/
+const DECIMAL_INTEGER = /^-?\d{1,16}$/
+const DECIMAL_NUMBER = /^-?\d{1,16}(?:\.\d{1,16})?$/
+
+/**
+ * Integers and numbers in the query string are decimal only: Ajv's coercion would read
+ * `0x10`, `1e1`, `+5`, ` 5` or `0b11` as numbers. Checked against the route's querystring
+ * schema before validation.
+ * @throws INVALID_ATTRIBUTE (400) naming the parameter.
+ */
+function checkDecimalQuery (request: FastifyRequest): void {
+  const schema = request.routeOptions.schema?.querystring as { properties?: Record<string, { type?: unknown }> } | undefined
+  const query = request.query as Record<string, unknown> | undefined
+  if (schema?.properties === undefined || query === undefined || query === null) return
+  for (const [name, value] of Object.entries(query)) {
+    const type = Object.hasOwn(schema.properties, name) ? schema.properties[name]?.type : undefined
+    if (type !== 'integer' && type !== 'number') continue
+    const pattern = type === 'integer' ? DECIMAL_INTEGER : DECIMAL_NUMBER
+    for (const v of Array.isArray(value) ? value : [value]) {
+      if (typeof v === 'string' && !pattern.test(v)) {
+        throw withParameters(new InvalidAttributeError(`Query parameter "${name}" must be a decimal ${type === 'integer' ? 'integer' : 'number'}`), [name])
+      }
+    }
+  }
 }
 
 /** The response options a client may add to any request (`?envelope=true`, `?pretty=true`). */

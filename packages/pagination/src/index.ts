@@ -14,12 +14,14 @@ import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { PaginationInvalidOptionError } from './errors.js'
 import { encodeCursor, type CursorKey } from './lib/cursor.js'
+import { encodeScopedCursor } from './lib/scoped-cursor.js'
 import { readPageRequest, resolveLimits, type PageQuery, type PageRequest } from './lib/page-request.js'
 import { CursorQuerySchema, type TCursorQuery } from './lib/schemas.js'
 import { PageQuerySchema, readPageMode, type PageModeQuery, type PageModeRequest, type TPageQuery } from './lib/page-mode.js'
 
 export { InvalidCursorError, InvalidPaginationError, PaginationInvalidOptionError } from './errors.js'
 export { encodeCursor, decodeCursor, MAX_CURSOR_LENGTH, type CursorKey } from './lib/cursor.js'
+export { encodeScopedCursor, decodeScopedCursor, scopeTag, MAX_CURSOR_KEY_BYTES, MAX_CURSOR_ID_LENGTH, type CursorPosition } from './lib/scoped-cursor.js'
 export {
   parsePageRequest, DEFAULT_LIMIT, MAX_LIMIT,
   type PageQuery, type PageRequest, type PageRequestOptions, type LimitOptions
@@ -54,12 +56,20 @@ export interface PaginationDecorator {
   /** Querystring schema: `limit` (1..maxLimit, default defaultLimit), `before`, `after`. */
   readonly querySchema: TCursorQuery
   /**
-   * Reads `limit`, `before`, `after` from `request.query` (see `parsePageRequest`).
+   * Reads `limit`, `before`, `after` from `request.query` (see `parsePageRequest`). With
+   * `scope`, only cursors made by `scopedCursor` for the same scope are accepted, and a cursor
+   * that carries an id answers it as `afterId` / `beforeId` for the caller to resolve.
    * @throws `INVALID_PAGINATION` (400), `INVALID_CURSOR` (400).
    */
-  parse(query: PageQuery): PageRequest
+  parse(query: PageQuery, scope?: string): PageRequest
   /** Encodes an item's sort key as a signed cursor for `paging.before` / `paging.after` (see `encodeCursor`). */
   cursor(key: CursorKey): string
+  /**
+   * Encodes a signed cursor bound to `scope` (the list's collection, sort and filter) that
+   * `parse(query, scope)` alone accepts; it carries the sort key, or the id when the key is
+   * longer than 1024 bytes, so it never exceeds the cap (see `encodeScopedCursor`).
+   */
+  scopedCursor(item: { key: CursorKey, id: string }, scope: string): string
   /** Page-mode querystring schema: `pageNum` (default 1), `itemsPerPage` (1..maxLimit, default defaultLimit). */
   readonly pageQuerySchema: TPageQuery
   /**
@@ -93,8 +103,9 @@ async function platformPaginationPlugin (fastify: FastifyInstance, options: Pagi
     defaultLimit,
     maxLimit,
     querySchema: CursorQuerySchema({ defaultLimit, maxLimit }),
-    parse: (query: PageQuery) => readPageRequest(query, defaultLimit, maxLimit, secret),
+    parse: (query: PageQuery, scope?: string) => readPageRequest(query, defaultLimit, maxLimit, secret, scope),
     cursor: (key: CursorKey) => encodeCursor(key, secret),
+    scopedCursor: (item: { key: CursorKey, id: string }, scope: string) => encodeScopedCursor(item, scope, secret),
     pageQuerySchema: PageQuerySchema({ defaultLimit, maxLimit }),
     parsePage: (query: PageModeQuery) => readPageMode(query, defaultLimit, maxLimit)
   })

@@ -14,7 +14,7 @@ export const EntityNotEmptyError = createError('ENTITY_NOT_EMPTY', '%s "%s" is n
 /** 409: the entity changed between read and write (optimistic concurrency on `version`). */
 export const VersionConflictError = createError('VERSION_CONFLICT', '%s %s was changed by another request; read it again and retry', 409)
 /** 412: `If-Match` names another version (RFC 9110 §13.1.1). */
-export const PreconditionFailedError = createError('PRECONDITION_FAILED', 'If-Match %s does not match the current ETag %s', 412)
+export const PreconditionFailedError = createError('PRECONDITION_FAILED', 'The precondition %s is false; the current ETag is %s', 412)
 /** 400: a JSON Patch (RFC 6902) or merge patch (RFC 7396) document that cannot be applied. */
 export const InvalidPatchError = createError('INVALID_PATCH', '%s', 400)
 /** 503: the store failed; nothing of the fault is shown to the client. */

@@ -14,13 +14,14 @@
  * - `verbose: true`: the error names the schema, for "did you mean";
  * - bodies are validated without type coercion (`"nullable": "true"` is not a boolean);
  *   querystring, params and headers are coerced, since they arrive as strings;
- * - the suite's annotation keywords (`x-read-only`) are registered as Ajv keywords.
+ * - the suite's keywords are registered: `x-read-only` (an annotation) and `x-name` (the one
+ *   rule of every name field: no control characters, NFC-normalised).
  */
 import AjvCompilerModule from '@fastify/ajv-compiler'
 import type { FastifySchemaCompiler, FastifyServerOptions } from 'fastify'
 
 type AjvServerOption = NonNullable<FastifyServerOptions['ajv']>
-type AjvLike = { addKeyword: (definition: { keyword: string, schemaType?: string | string[], metaSchema?: object }) => unknown }
+type AjvLike = { addKeyword: (definition: Record<string, unknown>) => unknown }
 type ValidatorBuilder = (externalSchemas: Record<string, unknown>, options: { customOptions: Record<string, unknown>, plugins: unknown[] }) => FastifySchemaCompiler<unknown>
 
 // @fastify/ajv-compiler is CommonJS; under NodeNext its default export may arrive wrapped.
@@ -31,11 +32,44 @@ const AjvCompiler = ((AjvCompilerModule as unknown as { default?: unknown }).def
  * names of fields a client may not set, so an attempt is reported as "read-only" rather
  * than "unknown". Registered so that Ajv's strict mode accepts them.
  */
-export const PLATFORM_KEYWORDS = ['x-read-only'] as const
+export const PLATFORM_KEYWORDS = ['x-read-only', 'x-name'] as const
 
-/** Ajv plugin registering {@link PLATFORM_KEYWORDS} (annotations: they validate nothing). */
+/**
+ * Characters no name may hold: C0 and C1 controls (`\p{Cc}`: NUL, BEL, ESC, DEL, ...), format
+ * characters (`\p{Cf}`: bidirectional overrides, zero-width joiners, BOM), line and paragraph
+ * separators, unassigned or private-use code points and lone surrogates.
+ */
+export const NAME_FORBIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cn}\p{Co}\p{Cs}]/u
+
+/**
+ * The one rule of every name field (`x-name: true` on a string schema): a name holding a
+ * character of {@link NAME_FORBIDDEN} is invalid; any other name is replaced by its Unicode
+ * NFC form (UAX #15), so two spellings of "é" are one name.
+ * @returns the normalised name, or `undefined` when the name is refused.
+ */
+export function normalizeName (name: string): string | undefined {
+  if (NAME_FORBIDDEN.test(name)) return undefined
+  return name.normalize('NFC')
+}
+
+interface KeywordDataContext { parentData?: Record<string | number, unknown>, parentDataProperty?: string | number }
+type NameValidate = ((schema: boolean, data: unknown, parentSchema: unknown, ctx?: KeywordDataContext) => boolean) & { errors?: unknown[] }
+
+const validateName: NameValidate = function (schema, data, _parentSchema, ctx) {
+  if (!schema || typeof data !== 'string') return true
+  const normalized = normalizeName(data)
+  if (normalized === undefined) {
+    validateName.errors = [{ keyword: 'x-name', message: 'must not contain control, format, separator or unassigned characters', params: {} }]
+    return false
+  }
+  if (normalized !== data && ctx?.parentData !== undefined && ctx.parentDataProperty !== undefined) ctx.parentData[ctx.parentDataProperty] = normalized
+  return true
+}
+
+/** Ajv plugin registering {@link PLATFORM_KEYWORDS}: `x-read-only` (an annotation) and `x-name` (see {@link normalizeName}). */
 export function platformKeywords (ajv: AjvLike): AjvLike {
   ajv.addKeyword({ keyword: 'x-read-only', schemaType: 'array', metaSchema: { type: 'array', items: { type: 'string' } } })
+  ajv.addKeyword({ keyword: 'x-name', schemaType: 'boolean', modifying: true, errors: true, validate: validateName })
   return ajv
 }
 

@@ -35,7 +35,15 @@ export function encodeCursor (key: CursorKey, secret?: Buffer): string {
   if (!isCursorKey(key)) {
     throw new TypeError('A cursor key is a non-empty array of strings and finite numbers')
   }
-  const payload = Buffer.from(JSON.stringify(key), 'utf8').toString('base64url')
+  return encodeCursorPayload(key, secret)
+}
+
+/**
+ * Encode any JSON value as a (signed) cursor; the codec under `encodeCursor` and scoped cursors.
+ * @throws RangeError when the cursor would exceed {@link MAX_CURSOR_LENGTH} characters.
+ */
+export function encodeCursorPayload (value: unknown, secret?: Buffer): string {
+  const payload = Buffer.from(JSON.stringify(value), 'utf8').toString('base64url')
   const cursor = secret === undefined ? payload : `${payload}.${tag(payload, secret).toString('base64url')}`
   if (cursor.length > MAX_CURSOR_LENGTH) {
     throw new RangeError(`The cursor for this key would be ${cursor.length} characters; the limit is ${MAX_CURSOR_LENGTH}`)
@@ -56,6 +64,16 @@ export function encodeCursor (key: CursorKey, secret?: Buffer): string {
  *   array of strings and finite numbers.
  */
 export function decodeCursor (cursor: string, secret?: Buffer): CursorKey {
+  const key = decodeCursorPayload(cursor, secret)
+  if (!isCursorKey(key)) throw new InvalidCursorError('it does not hold a sort key')
+  return key
+}
+
+/**
+ * Check a cursor's form, length and signature and answer the JSON value it holds.
+ * @throws `INVALID_CURSOR` (400) as {@link decodeCursor}, except for the shape of the value.
+ */
+export function decodeCursorPayload (cursor: string, secret?: Buffer): unknown {
   if (typeof cursor !== 'string' || cursor.length === 0) throw new InvalidCursorError('it is empty')
   if (cursor.length > MAX_CURSOR_LENGTH) {
     throw new InvalidCursorError(`it is longer than ${MAX_CURSOR_LENGTH} characters`)
@@ -68,17 +86,15 @@ export function decodeCursor (cursor: string, secret?: Buffer): CursorKey {
     : signature !== undefined && verify(payload, signature, secret)
   if (!wellFormed || !signedAsExpected) throw new InvalidCursorError('it is not a cursor issued by this service')
 
-  let key: unknown
   try {
-    key = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
+    return JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'))
   } catch {
     throw new InvalidCursorError('it does not hold a sort key')
   }
-  if (!isCursorKey(key)) throw new InvalidCursorError('it does not hold a sort key')
-  return key
 }
 
-function isCursorKey (key: unknown): key is CursorKey {
+/** Whether `key` is a non-empty array of strings and finite numbers. */
+export function isCursorKey (key: unknown): key is CursorKey {
   return Array.isArray(key) && key.length > 0 &&
     key.every((part) => typeof part === 'string' || (typeof part === 'number' && Number.isFinite(part)))
 }

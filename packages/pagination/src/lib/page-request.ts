@@ -5,6 +5,7 @@
 import { withParameters } from '@platform-api/envelope'
 import { PaginationInvalidOptionError, InvalidPaginationError, InvalidCursorError } from '../errors.js'
 import { decodeCursor, type CursorKey } from './cursor.js'
+import { decodeScopedCursor } from './scoped-cursor.js'
 
 /** Default page size, in items. */
 export const DEFAULT_LIMIT = 10
@@ -29,6 +30,10 @@ export interface PageRequest {
   after?: CursorKey
   /** Sort key: return the `limit` items that precede it (in sort order). */
   before?: CursorKey
+  /** With a scope: the id of the item `after` points at, when the cursor carries the id instead of the key (resolve it to the key). */
+  afterId?: string
+  /** With a scope: the id of the item `before` points at (see `afterId`). */
+  beforeId?: string
 }
 
 /** Page size bounds shared by `parsePageRequest`, `CursorQuerySchema` and the plugin. */
@@ -81,15 +86,33 @@ export function parsePageRequest (query: PageQuery, options: PageRequestOptions 
 }
 
 /** {@link parsePageRequest} with options already checked (the plugin's hot path). */
-export function readPageRequest (query: PageQuery, defaultLimit: number, maxLimit: number, secret?: Buffer): PageRequest {
+export function readPageRequest (query: PageQuery, defaultLimit: number, maxLimit: number, secret?: Buffer, scope?: string): PageRequest {
   const { before, after } = query
   if (before !== undefined && after !== undefined) {
     throw withParameters(new InvalidPaginationError('give either before or after, not both'), ['before', 'after'])
   }
   const page: PageRequest = { limit: readLimit(query.limit, defaultLimit, maxLimit) }
+  if (scope !== undefined) {
+    for (const [name, cursor] of [['after', after], ['before', before]] as const) {
+      if (cursor === undefined) continue
+      const position = named(name, () => decodeScopedCursor(cursor, scope, secret))
+      if (position.key !== undefined) page[name] = position.key
+      else page[name === 'after' ? 'afterId' : 'beforeId'] = position.id
+    }
+    return page
+  }
   if (after !== undefined) page.after = readCursor('after', after, secret)
   if (before !== undefined) page.before = readCursor('before', before, secret)
   return page
+}
+
+function named<T> (name: 'before' | 'after', decode: () => T): T {
+  try {
+    return decode()
+  } catch (err) {
+    if (err instanceof InvalidCursorError) withParameters(err, [name])
+    throw err
+  }
 }
 
 const DIGITS = /^\d{1,16}$/

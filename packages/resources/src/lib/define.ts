@@ -165,8 +165,19 @@ export const COMMON_READ_ONLY = ['id', 'href', 'fullyQualifiedName', 'createdAt'
 /** Longest default name, in characters. */
 export const NAME_MAX_LENGTH = 256
 
-/** The default `name` schema: 1-256 letters, digits, `_` or `-`, not starting with `-`. */
-export const NameSchema = Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: '^[A-Za-z0-9_][A-Za-z0-9_-]*$' })
+/**
+ * The one rule of every name field, added to whatever `name` schema a resource declares:
+ * `x-name` (a keyword of the envelope's validator) refuses control, format, separator and
+ * unassigned characters and stores the name in Unicode NFC.
+ * @param schema a string schema.
+ * @returns a copy of `schema` with the rule.
+ */
+export function withNameRule<S extends TSchema> (schema: S): S {
+  return { ...schema, 'x-name': true }
+}
+
+/** The default `name` schema: 1-256 letters, digits, `_` or `-`, not starting with `-` (and {@link withNameRule}). */
+export const NameSchema = withNameRule(Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: '^[A-Za-z0-9_][A-Za-z0-9_-]*$' }))
 
 /** `{id, name, fullyQualifiedName, href}`: how an entity points at its parent (OpenMetadata EntityReference). */
 export const EntityReferenceSchema = Type.Object({
@@ -214,7 +225,7 @@ export function deriveSchemas (def: AnyResourceDefinition, parent?: ResourceSche
   const hasFqn = def.parent !== undefined || def.fullyQualifiedName === true
   const readOnly = [...COMMON_READ_ONLY.filter((f) => f !== 'fullyQualifiedName' || hasFqn), ...readOnlyExtra]
   const createProps: TProperties = {}
-  if (def.name !== false) createProps.name = def.name ?? NameSchema
+  if (def.name !== false) createProps.name = withNameRule(def.name ?? NameSchema)
   if (def.parent !== undefined) {
     createProps[def.parent.field] = Type.String({ minLength: 1, maxLength: parent?.maxFullyQualifiedNameLength ?? 1024, description: `fullyQualifiedName of the ${String(def.parent.collection)} entity` })
   }

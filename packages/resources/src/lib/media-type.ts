@@ -24,6 +24,11 @@ export function requireMediaType (types: readonly string[]) {
     if (header === undefined || matched === false || (matched === null && !accepted.includes(mediaType(header) ?? ''))) {
       throw new UnsupportedMediaTypeError(mediaType(header) ?? '(none)', list)
     }
+    // JSON is UTF-8 (RFC 8259 §8.1): a body declared in another charset would be misread.
+    const charset = /;\s*charset\s*=\s*"?([^";\s]*)/i.exec(header)?.[1]?.toLowerCase()
+    if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8' && charset !== 'us-ascii') {
+      throw new UnsupportedMediaTypeError(`${mediaType(header) ?? ''}; charset=${charset.slice(0, 40)}`, `${list} in UTF-8`)
+    }
     return payload
   }
 }

@@ -8,7 +8,7 @@
  * applied to a clone, and the result is validated against the resource's schema again.
  */
 import fastJsonPatch from 'fast-json-patch'
-import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
+import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, InvalidAttributeError, JsonTooDeepError, withParameters } from '@platform-api/envelope'
 import { InvalidPatchError } from '../errors.js'
 
 const { applyPatch, JsonPatchError } = fastJsonPatch as unknown as typeof import('fast-json-patch')
@@ -66,6 +66,8 @@ function checkPointer (pointer: string, writable: ReadonlySet<string>, readOnly:
  * @throws INVALID_PATCH (400) for a malformed or failing patch; INVALID_ATTRIBUTE (400) for a read-only path.
  */
 export function applyJsonPatch (document: Record<string, unknown>, operations: readonly JsonPatchOperation[], writable: ReadonlySet<string>, readOnly: ReadonlySet<string>): Record<string, unknown> {
+  // Before fast-json-patch (recursive deep clone and compare) sees a value.
+  if (exceedsJsonDepth(operations, PATCH_MAX_DEPTH) || exceedsJsonDepth(document, PATCH_MAX_DEPTH)) throw new JsonTooDeepError(String(PATCH_MAX_DEPTH))
   for (const op of operations) {
     checkPointer(op.path, writable, readOnly)
     if (op.op === 'move' || op.op === 'copy') {
@@ -90,16 +92,28 @@ export function applyJsonPatch (document: Record<string, unknown>, operations: r
 }
 
 /**
+ * Deepest patch document (and patched value) accepted, in levels, checked without recursion
+ * before any recursive code runs: the envelope's default body limit.
+ */
+export const PATCH_MAX_DEPTH = DEFAULT_MAX_JSON_DEPTH
+
+/**
  * RFC 7396 JSON Merge Patch: `null` removes, objects merge recursively, anything else replaces.
  * @returns a new value; neither argument is changed.
+ * @throws JSON_TOO_DEEP (400) when the patch or the target nests deeper than {@link PATCH_MAX_DEPTH}.
  */
 export function applyMergePatch (target: unknown, patch: unknown): unknown {
+  if (exceedsJsonDepth(patch, PATCH_MAX_DEPTH) || exceedsJsonDepth(target, PATCH_MAX_DEPTH)) throw new JsonTooDeepError(String(PATCH_MAX_DEPTH))
+  return mergePatch(target, patch)
+}
+
+function mergePatch (target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch)
   const base: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {}
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (FORBIDDEN.has(key)) throw new InvalidPatchError(`Field "${key}" is forbidden`)
     if (value === null) delete base[key]
-    else base[key] = applyMergePatch(base[key], value)
+    else base[key] = mergePatch(base[key], value)
   }
   return base
 }

@@ -9,19 +9,19 @@
  * declaration (validation, fast-json-stringify serialization and the OpenAPI document come
  * from them), and reaches its handler typed through the TypeBox type provider.
  */
-import { Type, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
+import { Type, type Static, type TObject, type TProperties, type TSchema } from '@sinclair/typebox'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
-import type { FastifyContextConfig, FastifyInstance, FastifyReply } from 'fastify'
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
-import { ListResponseSchema, PageResponseSchema } from '@platform-api/pagination'
+import { InvalidCursorError, ListResponseSchema, PageResponseSchema } from '@platform-api/pagination'
 import { EntityNotFoundError, InvalidResourceError } from '../errors.js'
 import type { ActionContext, ResourceAction } from './actions.js'
-import { etagOf, ifMatch, noneMatch } from './conditional.js'
+import { etagOf, ifAbsent, ifMatch, readPreconditions } from './conditional.js'
 import { NameSchema } from './define.js'
 import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
 import { requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
-import type { DeleteMissingPolicy, ListPage, PutPolicy, ResourceRegistry, ResourceService } from './service.js'
+import { MAX_EMBEDDED, type DeleteMissingPolicy, type ListPage, type PutPolicy, type ResourceRegistry, type ResourceService } from './service.js'
 import type { StoredEntity } from './store.js'
 import type { TaskRunner } from './tasks.js'
 
@@ -50,6 +50,17 @@ export interface RouteOptions {
   /** The task runner of this version, handed to actions. */
   tasks: TaskRunner | undefined
 }
+
+/** Most children embedded in one list answer, over all its items. */
+export const MAX_EMBEDDED_PER_ANSWER = 10_000
+
+/** How many children of one collection an answer embeds (a `paging`-style signal when cut). */
+const EmbeddedCountSchema = Type.Object({
+  total: Type.Integer({ minimum: 0, description: 'Children in the store' }),
+  returned: Type.Integer({ minimum: 0, description: 'Children in this answer' }),
+  truncated: Type.Boolean({ description: 'true when returned < total: list the children collection with a parent filter and cursors for the rest' })
+}, { additionalProperties: false })
+type EmbeddedCount = Static<typeof EmbeddedCountSchema>
 
 const capitalize = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1)
 
@@ -152,7 +163,8 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   // The entity as answered: its properties, and the children `?fields` may embed.
   const answered = Type.Object({
     ...service.schemas.entity.properties,
-    ...Object.fromEntries([...embeddable].map(([name, child]) => [name, Type.Optional(Type.Array(child.service.schemas.entity))]))
+    ...Object.fromEntries([...embeddable].map(([name, child]) => [name, Type.Optional(Type.Array(child.service.schemas.entity))])),
+    ...(embeddable.size > 0 ? { embedded: Type.Optional(Type.Object(Object.fromEntries([...embeddable.keys()].map((name) => [name, Type.Optional(EmbeddedCountSchema)])), { additionalProperties: false, description: 'Per embedded collection: how many children there are and how many this answer holds (truncated: true when cut)' })) } : {})
   }, { additionalProperties: false, title: service.schemas.entity.title })
   const withOneTime = def.oneTimeFields !== undefined
     ? Type.Object({ ...answered.properties, ...(def.oneTimeFields as TObject).properties }, { additionalProperties: false })
@@ -178,20 +190,37 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     return new Set(names)
   }
 
-  /** The entity as answered, with the children named in `fields` embedded. */
-  const present = async (entity: StoredEntity, fields?: ReadonlySet<string>): Promise<Record<string, unknown>> => {
+  /**
+   * The entity as answered, with the children named in `fields` embedded: at most
+   * MAX_EMBEDDED per collection, and at most `budget.left` over a whole list answer; the
+   * `embedded` field says, per collection, how many there are and how many were answered.
+   */
+  const present = async (entity: StoredEntity, fields?: ReadonlySet<string>, budget: { left: number } = { left: MAX_EMBEDDED }): Promise<Record<string, unknown>> => {
     const out = presenter.present(entity, fields)
     if (fields !== undefined) {
+      const counts: Record<string, EmbeddedCount> = {}
       for (const [name, child] of embeddable) {
-        if (fields.has(name)) out[name] = (await child.service.childrenOfParent(entity.id)).map((item) => child.presenter.present(item, undefined, true))
+        if (!fields.has(name)) continue
+        const cap = Math.min(MAX_EMBEDDED, budget.left)
+        const { items, total } = await registry.store.list(child.service.collection, { parentId: entity.id, limit: Math.max(cap, 1) })
+        const kept = cap > 0 ? items : []
+        const order = child.service.definition.embedOrder
+        if (order !== undefined) kept.sort((a, b) => Number(a[order] ?? 0) - Number(b[order] ?? 0))
+        budget.left -= kept.length
+        out[name] = kept.map((item) => child.presenter.present(item, undefined, true))
+        counts[name] = { total, returned: kept.length, truncated: kept.length < total }
       }
+      if (Object.keys(counts).length > 0) out.embedded = counts
     }
     return out
   }
   const presentAll = async (items: StoredEntity[], fields: Set<string> | undefined): Promise<unknown[]> => {
-    return fields !== undefined && [...embeddable.keys()].some((name) => fields.has(name))
-      ? await Promise.all(items.map(async (e) => await present(e, fields)))
-      : items.map((e) => presenter.present(e, fields))
+    if (fields === undefined || ![...embeddable.keys()].some((name) => fields.has(name))) return items.map((e) => presenter.present(e, fields))
+    // One budget for the whole answer, spent in order (a list of 1,000 tables does not embed a million columns).
+    const budget = { left: MAX_EMBEDDED_PER_ANSWER }
+    const out: unknown[] = []
+    for (const e of items) out.push(await present(e, fields, budget))
+    return out
   }
 
   if (ops.has('list')) {
@@ -222,14 +251,25 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
         const result = await service.list({ limit: p.limit, offset: p.offset }, filter)
         return { items: await presentAll(result.items, fields), pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
       }
-      const result = await service.list(fastify.pagination.parse(query) as ListPage, filter)
+      // Cursors are bound to this collection, its sort and this filter (a cursor of another list is 400).
+      const scope = JSON.stringify([def.collection, 'fullyQualifiedName', Object.entries(filter).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)])
+      const { afterId, beforeId, ...page } = fastify.pagination.parse(query, scope)
+      // A cursor whose key was too long to carry points at its item by id.
+      for (const [id, side] of [[afterId, 'after'], [beforeId, 'before']] as const) {
+        if (id === undefined) continue
+        const item = await registry.store.get(def.collection, id)
+        if (item === undefined) throw withParameters(new InvalidCursorError('the item it points at no longer exists; start from the first page'), [side])
+        page[side] = [item.fullyQualifiedName]
+      }
+      const result = await service.list(page as ListPage, filter)
       const first = result.items[0]
       const last = result.items.at(-1)
+      const cursor = (item: StoredEntity): string => fastify.pagination.scopedCursor({ key: [item.fullyQualifiedName], id: item.id }, scope)
       return {
         data: await presentAll(result.items, fields),
         paging: {
-          before: result.hasBefore && first !== undefined ? fastify.pagination.cursor([first.fullyQualifiedName]) : null,
-          after: result.hasAfter && last !== undefined ? fastify.pagination.cursor([last.fullyQualifiedName]) : null,
+          before: result.hasBefore && first !== undefined ? cursor(first) : null,
+          after: result.hasAfter && last !== undefined ? cursor(last) : null,
           total: result.total
         }
       }
@@ -239,22 +279,22 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   if (ops.has('get')) {
     const querystring = Type.Object({ fields: fieldsQuery }, { additionalProperties: false })
     const response = responses({ 200: answered, 304: null })
-    const getOne = async (ifNoneMatch: string | undefined, rawFields: string | undefined, reply: FastifyReply, entity: StoredEntity): Promise<unknown> => {
+    const getOne = async (request: FastifyRequest, rawFields: string | undefined, reply: FastifyReply, entity: StoredEntity): Promise<unknown> => {
       const fields = parseFields(rawFields)
       reply.header('etag', etagOf(entity))
-      if (noneMatch(ifNoneMatch, entity)) return await reply.code(304).send()
+      if (readPreconditions(request, entity)) return await reply.code(304).send()
       return await present(entity, fields)
     }
     const getDoc = scheme === 'flat' ? doc(`get${Entity}`, `Get a ${service.entityName} by id`, RULES.getFlat) : doc(`get${Entity}`, `Get a ${service.entityName} by its path`, RULES.getNested)
     app.get(itemPath, { schema: { ...getDoc, params: itemParams, querystring, response }, config: read }, async (request, reply) => {
-      return await getOne(request.headers['if-none-match'], request.query.fields, reply, await getItem(request.params as NameParamsOf))
+      return await getOne(request, request.query.fields, reply, await getItem(request.params as NameParamsOf))
     })
     if (scheme === 'flat') {
       const NameParams = Type.Object({
         fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, description: 'fullyQualifiedName, URL-encoded' })
       }, { additionalProperties: false })
       app.get(`${collectionPath}/name/:fqn`, { schema: { ...doc(`get${Entity}ByName`, `Get a ${service.entityName} by fullyQualifiedName`, RULES.getByName), params: NameParams, querystring, response }, config: read }, async (request, reply) => {
-        return await getOne(request.headers['if-none-match'], request.query.fields, reply, await service.getByName(request.params.fqn))
+        return await getOne(request, request.query.fields, reply, await service.getByName(request.params.fqn))
       })
     }
   }
@@ -274,7 +314,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   if (ops.has('put')) {
     app.put(collectionPath, { schema: { ...doc(`put${Entity}`, options.put === 'upsert' ? `Create or replace a ${service.entityName}` : `Create a ${service.entityName} if absent`, options.put === 'upsert' ? RULES.upsert : RULES.createIfAbsent), ...params, body: createBody, querystring: NoQuery, response: responses({ 200: answered, 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
       const input = await withParent(request.body as Record<string, unknown>, request.params as NameParamsOf)
-      const { entity, created, extra } = await service.put(input as never, { request, check: ifMatch(request), policy: options.put })
+      const { entity, created, extra } = await service.put(input as never, { request, check: ifMatch(request), checkAbsent: ifAbsent(request), policy: options.put })
       reply.header('etag', etagOf(entity))
       if (created) reply.code(201).header('location', presenter.href(entity))
       const body = presenter.present(entity)

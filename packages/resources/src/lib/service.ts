@@ -5,6 +5,7 @@
  * absent entity) is chosen per call, so each API version passes its own policy.
  */
 import { randomUUID } from 'node:crypto'
+import { isDeepStrictEqual } from 'node:util'
 import type { FastifyRequest, FastifySchemaCompiler } from 'fastify'
 import { createValidatorCompiler, withParameters } from '@platform-api/envelope'
 import type { CursorKey } from '@platform-api/pagination'
@@ -184,14 +185,19 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
    * PUT: create, or per `policy` replace (`upsert`) or leave (`createIfAbsent`) the entity
    * with the same parent and name. Runs in one transaction with the hooks.
    * @param options.check called with the existing entity before it is replaced (If-Match).
+   * @param options.checkAbsent called before creating, when no entity has the name (If-Match on an absent entity is 412).
    */
-  async put (input: CreateInput<D>, options: WriteOptions<Entity<D>> & { policy?: PutPolicy } = {}): Promise<{ entity: Entity<D>, created: boolean, extra: Record<string, unknown> | undefined }> {
+  async put (input: CreateInput<D>, options: WriteOptions<Entity<D>> & { policy?: PutPolicy, checkAbsent?: () => void } = {}): Promise<{ entity: Entity<D>, created: boolean, extra: Record<string, unknown> | undefined }> {
     const { check, policy = 'upsert' } = options
     const attempt = async (): Promise<{ entity: Entity<D>, created: boolean, extra: Record<string, unknown> | undefined }> => await (options.store ?? this.store).transaction(async (tx) => {
       const fields = input as Record<string, unknown>
       const parent = await this.#resolveParent(fields, tx)
       const existing = await tx.getByName(this.collection, this.#fullyQualifiedName(String(fields.name), parent)) as Entity<D> | undefined
-      if (existing === undefined) return { ...(await this.#create(fields, options, tx)), created: true }
+      if (existing === undefined) {
+        // RFC 9110 §13.1.1: If-Match on an absent entity is false (412), never a create.
+        options.checkAbsent?.()
+        return { ...(await this.#create(fields, options, tx)), created: true }
+      }
       check?.(existing)
       if (policy === 'createIfAbsent') return { entity: existing, created: false, extra: undefined }
       const next: StoredEntity = { ...existing, version: existing.version + 1, updatedAt: new Date().toISOString() }
@@ -219,6 +225,8 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
       const current = await this.get(id, tx)
       check?.(current)
       const patched = this.validator.patch(current, kind, document)
+      // A patch that changes nothing is no new version (RFC 9110: the representation is unchanged).
+      if (this.schemas.writable.every((f) => isDeepStrictEqual(patched[f], current[f]))) return current
       const next: StoredEntity = { ...current, version: current.version + 1, updatedAt: new Date().toISOString() }
       this.#applyFields(next, patched)
       await this.#hooks?.beforeWrite?.({ entity: next, previous: current, store: tx, ...hookOptions(options) })
