@@ -5,10 +5,10 @@
  */
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { MAIN, startServer } from './helpers/server.js'
-import { createClient, type RawResponse } from '@platform-api/client'
+import { MAIN } from './helpers/server.js'
+import { OWNER, startHttpsServer } from './helpers/https-server.js'
+import type { RawResponse } from '@platform-api/client'
 import { TEST_DATABASE_URL, dropSchema, postgresUnavailable, uniqueSchema } from '../packages/store-postgres/test/fixtures/postgres.js'
 
 // Several users at once: the PostgreSQL server when there is one. The embedded PGlite store runs
@@ -17,8 +17,6 @@ const pgDown = await postgresUnavailable()
 if (pgDown !== undefined && process.env.CI === 'true') t.fail(`CI=true: ${pgDown}`)
 const concurrencySkip = pgDown === undefined ? false : `the embedded PGlite store holds other requests while an import's transaction runs, so progress cannot be watched from outside (${pgDown})`
 
-const OWNER = 'ownerkey'
-const SECRET = '6fa459ea-ee8a-3ca4-894e-db77e160355e'
 const TPCH = ['part', 'supplier', 'partsupp', 'customer', 'orders', 'lineitem', 'nation', 'region']
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/tpch/${name}.sql`, import.meta.url), 'utf8')
 
@@ -26,22 +24,9 @@ if (!existsSync(MAIN)) {
   t.fail(`build first (npm run build): ${MAIN} is missing`)
 } else {
   t.test('users, keys, access lists and tasks over HTTPS', async (t) => {
-    const dataDir = t.testdir({})
     const schema = uniqueSchema()
-    const server = await startServer({ DATA_DIR: dataDir, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET, ...(pgDown === undefined ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : {}) }, 90_000)
-    t.teardown(async () => {
-      await server.stop()
-      if (pgDown === undefined) await dropSchema(schema)
-    })
-    const { origin } = server
-    const ca = readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8')
-    // Our own client (@platform-api/client), answers as sent: any status, no error thrown.
-    const clientFor = (publicKey: string, privateKey: string): ReturnType<typeof createClient>['send'] => {
-      const client = createClient({ baseUrl: origin, publicKey, privateKey, ca, retries: 0 })
-      t.teardown(client.close)
-      return client.send
-    }
-    const owner = clientFor(OWNER, SECRET)
+    if (pgDown === undefined) t.teardown(async () => { await dropSchema(schema) })
+    const { origin, owner, clientFor } = await startHttpsServer(t, pgDown === undefined ? { DATABASE_URL: TEST_DATABASE_URL, DATABASE_SCHEMA: schema } : {}, 90_000)
     const newKey = async (body: object): Promise<{ id: string, call: ReturnType<typeof clientFor>, res: RawResponse }> => {
       const res = await owner('POST', '/api/v1/apiKeys', { body: { accessList: [{ cidrBlock: '127.0.0.0/8' }], ...body } })
       return { id: res.json().id, call: clientFor(res.json().publicKey, res.json().privateKey), res }

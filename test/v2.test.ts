@@ -6,12 +6,9 @@
  */
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { MAIN, startServer } from './helpers/server.js'
-import { createClient } from '@platform-api/client'
+import { MAIN } from './helpers/server.js'
+import { startHttpsServer } from './helpers/https-server.js'
 
-const OWNER = 'ownerkey'
-const SECRET = '6fa459ea-ee8a-3ca4-894e-db77e160355e'
 const TPCH = ['part', 'supplier', 'partsupp', 'customer', 'orders', 'lineitem', 'nation', 'region']
 const fixture = (name: string): string => readFileSync(new URL(`./fixtures/tpch/${name}.sql`, import.meta.url), 'utf8')
 
@@ -19,14 +16,7 @@ if (!existsSync(MAIN)) {
   t.fail(`build first (npm run build): ${MAIN} is missing`)
 } else {
   t.test('/api/v2 over HTTPS', async (t) => {
-    const dataDir = t.testdir({})
-    const server = await startServer({ DATA_DIR: dataDir, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET })
-    t.teardown(async () => { await server.stop() })
-    const { origin } = server
-    const ca = readFileSync(join(dataDir, 'tls', 'cert.pem'), 'utf8')
-    const client = createClient({ baseUrl: origin, publicKey: OWNER, privateKey: SECRET, ca, retries: 0 })
-    t.teardown(client.close)
-    const call = client.send
+    const { origin, owner: call } = await startHttpsServer(t)
     const v2 = `${origin}/api/v2`
 
     await t.test('StarRocks "Target Object Access Path": every level by name, {status: "0", message: "OK", result}', async (t) => {
