@@ -25,6 +25,9 @@ export const ROLES = ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY'] as const
 
 const Description = Type.Optional(Type.String({ maxLength: 1024 }))
 
+/** Most columns of one table, so the largest `ordinalPosition` (StarRocks: 10,000 columns per table). */
+export const MAX_COLUMNS_PER_TABLE = 10_000
+
 export const catalogs = defineResource({
   collection: 'catalogs',
   fullyQualifiedName: true,
@@ -64,7 +67,7 @@ export const columns = defineResource({
   fields: Type.Object({
     dataType: Type.String({ minLength: 1, maxLength: 128, description: 'SQL type, e.g. DECIMAL(15,2)' }),
     nullable: Type.Boolean({ default: true }),
-    ordinalPosition: Type.Optional(Type.Integer({ minimum: 1, description: '1-based position in the table; default: after the last column' })),
+    ordinalPosition: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_COLUMNS_PER_TABLE, description: '1-based position in the table, unique in it; default: after the last column (the largest position + 1)' })),
     description: Description
   }),
   filters: ['dataType', 'nullable'],
@@ -100,7 +103,7 @@ export const users = defineResource({
   name: Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'The user\'s e-mail address' }),
   fields: Type.Object({
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true })
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, maxItems: ROLES.length, uniqueItems: true })
   }),
   filters: ['displayName'],
   hooks: {
@@ -141,16 +144,16 @@ export const apiKeys = defineResource({
   permission: 'admin',
   fields: Type.Object({
     description: Description,
-    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true }),
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, maxItems: ROLES.length, uniqueItems: true }),
     user: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'The e-mail of the user the key belongs to; it acts with the roles both have' })),
     accessList: Type.Array(AccessListEntrySchema, { maxItems: MAX_ACCESS_LIST_ENTRIES, default: [] })
   }),
-  readOnlyFields: Type.Object({ publicKey: Type.String() }),
+  readOnlyFields: Type.Object({ publicKey: Type.String({ minLength: 8, maxLength: 64, pattern: '^[a-z0-9]{8,64}$' }) }),
   hiddenFields: Type.Object({
     ha1: Type.Record(Type.String(), Type.String()),
     accessListCreatedAt: Type.Record(Type.String(), Type.String())
   }),
-  oneTimeFields: Type.Object({ privateKey: Type.String({ description: 'Shown once, in this answer; only its HA1 is kept' }) }),
+  oneTimeFields: Type.Object({ privateKey: Type.String({ format: 'uuid', maxLength: 36, description: 'Shown once, in this answer; only its HA1 is kept' }) }),
   filters: ['user'],
   hooks: {
     beforeCreate: ({ entity, context }) => {

@@ -25,7 +25,7 @@ export {
 } from '@platform-api/auth'
 export { compileAccessList, parseAccessListEntry, type AccessListOptions } from '@platform-api/access-list'
 export { createValidatorCompiler, withParameters, withHeaders, platformServerOptions, type PlatformServerOptions, type EnvelopeOptions, type ErrorBody } from '@platform-api/envelope'
-export { encodeCursor, decodeCursor, type PaginationOptions, type Paging } from '@platform-api/pagination'
+export { encodeCursor, decodeCursor, ListResponseSchema, PageResponseSchema, type PaginationOptions, type Paging } from '@platform-api/pagination'
 export { platformApiDocs, openApiForPrefix, DocsInvalidOptionError, DIGEST_SECURITY_SCHEME, type PlatformApiDocsOptions, type OpenApiDocument } from './docs.js'
 
 /** One API version: a prefix and the resources it serves. */

@@ -17,6 +17,7 @@ import type { PathScheme } from './lib/links.js'
 import { createPresenter, registerResourceRoutes } from './lib/routes.js'
 import { registerTaskRoutes } from './lib/task-routes.js'
 import { TaskRunner } from './lib/tasks.js'
+import { BASE_URL_MAX_LENGTH } from './lib/define.js'
 import { ResourceRegistry, type DeleteMissingPolicy, type PutPolicy } from './lib/service.js'
 
 export * from './errors.js'
@@ -80,7 +81,9 @@ const PUBLIC_URL_REQUIRED = 'publicUrl is required: the absolute http(s) URL cli
 function linkBase (publicUrl: string | (() => string), prefix: string): string | (() => string) {
   const check = (url: unknown): string => {
     if (typeof url !== 'string' || !PUBLIC_URL.test(url)) throw new InvalidResourceError(PUBLIC_URL_REQUIRED)
-    return url.replace(/\/$/, '') + prefix
+    const base = url.replace(/\/$/, '') + prefix
+    if (base.length > BASE_URL_MAX_LENGTH) throw new InvalidResourceError(`publicUrl plus the prefix must be at most ${BASE_URL_MAX_LENGTH} characters`)
+    return base
   }
   return typeof publicUrl === 'function' ? () => check(publicUrl()) : check(publicUrl)
 }

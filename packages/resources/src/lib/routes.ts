@@ -17,7 +17,7 @@ import { InvalidCursorError, ListResponseSchema, PageResponseSchema } from '@pla
 import { EntityNotFoundError, InvalidResourceError } from '../errors.js'
 import type { ActionContext, ResourceAction } from './actions.js'
 import { etagOf, ifAbsent, ifMatch, readPreconditions } from './conditional.js'
-import { NameSchema } from './define.js'
+import { NAME_CHARACTERS_PATTERN, NameSchema } from './define.js'
 import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
 import { requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
@@ -56,8 +56,8 @@ export const MAX_EMBEDDED_PER_ANSWER = 10_000
 
 /** How many children of one collection an answer embeds (a `paging`-style signal when cut). */
 const EmbeddedCountSchema = Type.Object({
-  total: Type.Integer({ minimum: 0, description: 'Children in the store' }),
-  returned: Type.Integer({ minimum: 0, description: 'Children in this answer' }),
+  total: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Children in the store' }),
+  returned: Type.Integer({ minimum: 0, maximum: MAX_EMBEDDED, description: 'Children in this answer' }),
   truncated: Type.Boolean({ description: 'true when returned < total: list the children collection with a parent filter and cursors for the rest' })
 }, { additionalProperties: false })
 type EmbeddedCount = Static<typeof EmbeddedCountSchema>
@@ -81,7 +81,7 @@ const RULES = {
   deleteOk: 'StarRocks: DELETE has DROP IF EXISTS semantics: success (result null) when absent; 409 ENTITY_NOT_EMPTY while children exist unless ?recursive=true.'
 } as const
 
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false })
 const FIELDS_PATTERN = '^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$'
 /** Write routes take no query parameters; an unknown one is 400 rather than silently ignored. */
 const NoQuery = Type.Object({}, { additionalProperties: false })
@@ -163,7 +163,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   // The entity as answered: its properties, and the children `?fields` may embed.
   const answered = Type.Object({
     ...service.schemas.entity.properties,
-    ...Object.fromEntries([...embeddable].map(([name, child]) => [name, Type.Optional(Type.Array(child.service.schemas.entity))])),
+    ...Object.fromEntries([...embeddable].map(([name, child]) => [name, Type.Optional(Type.Array(child.service.schemas.entity, { maxItems: MAX_EMBEDDED }))])),
     ...(embeddable.size > 0 ? { embedded: Type.Optional(Type.Object(Object.fromEntries([...embeddable.keys()].map((name) => [name, Type.Optional(EmbeddedCountSchema)])), { additionalProperties: false, description: 'Per embedded collection: how many children there are and how many this answer holds (truncated: true when cut)' })) } : {})
   }, { additionalProperties: false, title: service.schemas.entity.title })
   const withOneTime = def.oneTimeFields !== undefined
@@ -225,7 +225,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
 
   if (ops.has('list')) {
     const filterProps: TProperties = {}
-    if (scheme === 'flat' && def.parent !== undefined) filterProps[def.parent.field] = Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: `fullyQualifiedName of the parent ${String(def.parent.collection)} entity` }))
+    if (scheme === 'flat' && def.parent !== undefined) filterProps[def.parent.field] = Type.Optional(Type.String({ minLength: 1, maxLength: 1024, pattern: NAME_CHARACTERS_PATTERN, description: `fullyQualifiedName of the parent ${String(def.parent.collection)} entity` }))
     for (const f of def.filters ?? []) {
       const schema = (def.fields.properties as TProperties)[f] ?? (def.readOnlyFields?.properties as TProperties | undefined)?.[f]
       if (schema !== undefined) {
@@ -237,7 +237,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     const pagingQuery = options.pagination === 'page' ? fastify.pagination.pageQuerySchema.properties : fastify.pagination.querySchema.properties
     const querystring = Type.Object({ ...pagingQuery, fields: fieldsQuery, ...filterProps }, { additionalProperties: false })
     const filterNames = Object.keys(filterProps)
-    const page = options.pagination === 'page' ? PageResponseSchema(answered) : ListResponseSchema(answered)
+    const page = options.pagination === 'page' ? PageResponseSchema(answered, fastify.pagination.maxLimit) : ListResponseSchema(answered, fastify.pagination.maxLimit)
     const listDoc = doc(`list${Entities}`, `List ${def.collection}`, options.pagination === 'page' ? RULES.listPage : RULES.listCursor)
     app.get(collectionPath, { schema: { ...listDoc, ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request) => {
       const query = request.query as Record<string, unknown> & { fields?: string, limit?: number, before?: string, after?: string, pageNum?: number, itemsPerPage?: number }
@@ -291,7 +291,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     })
     if (scheme === 'flat') {
       const NameParams = Type.Object({
-        fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, description: 'fullyQualifiedName, URL-encoded' })
+        fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, pattern: NAME_CHARACTERS_PATTERN, description: 'fullyQualifiedName, URL-encoded' })
       }, { additionalProperties: false })
       app.get(`${collectionPath}/name/:fqn`, { schema: { ...doc(`get${Entity}ByName`, `Get a ${service.entityName} by fullyQualifiedName`, RULES.getByName), params: NameParams, querystring, response }, config: read }, async (request, reply) => {
         return await getOne(request, request.query.fields, reply, await service.getByName(request.params.fqn))
@@ -401,7 +401,7 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
         ...(action.methods.length > 1 ? { operationId: `${at.doc.operationId}${capitalize(method.toLowerCase())}` } : {}),
         ...(at.params !== undefined ? { params: at.params } : {}),
         querystring: NoQuery,
-        body: { content: Object.fromEntries(action.mediaTypes.map((t) => [t, { schema: t === 'application/json' ? body : { type: 'string' } }])) },
+        body: { content: Object.fromEntries(action.mediaTypes.map((t) => [t, { schema: t === 'application/json' ? body : { type: 'string', maxLength: fastify.initialConfig.bodyLimit, description: `The body, as ${t} text, at most bodyLimit bytes` } }])) },
         response: fastify.envelope.responses(Object.fromEntries(Object.entries(action.responses).map(([code, schema]) => [code, schema === 'entity' ? at.answered : schema])))
       },
       config: at.config,
