@@ -13,6 +13,7 @@ import { deleteUsageOf } from './usage.js'
 import { PUBLIC_KEY_PATTERN } from './config.js'
 import { createTableFromSql } from './create-table.js'
 import { importDdl } from './import-task.js'
+import { placeColumn } from './column-position.js'
 
 /** The Digest realm of the example server; HA1 hashes are bound to it. */
 export const REALM = 'platform-api'
@@ -72,11 +73,8 @@ export const columns = defineResource({
   }),
   filters: ['dataType', 'nullable'],
   hooks: {
-    beforeCreate: async ({ entity, parent, store }) => {
-      if (entity.ordinalPosition === undefined && parent !== undefined) {
-        entity.ordinalPosition = (await store.list('columns', { parentId: parent.id, limit: 1 })).total + 1
-      }
-    }
+    // Unique per table; without one, after the last column (see column-position.ts).
+    beforeWrite: async ({ entity, previous, store }) => { await placeColumn(store, entity, previous, MAX_COLUMNS_PER_TABLE) }
   }
 })
 
