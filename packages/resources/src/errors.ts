@@ -23,3 +23,5 @@ export const StoreUnavailableError = createError('STORE_UNAVAILABLE', 'The store
 export const InvalidResourceError = createError('RESOURCES_INVALID_OPTION', 'Invalid @platform-api/resources option: %s')
 /** 409: DELETE of a task that has already finished (only queued and running tasks can be cancelled). */
 export const TaskNotCancellableError = createError('TASK_NOT_CANCELLABLE', 'Task %s has finished (%s) and cannot be cancelled', 409)
+/** 400: one answer would exceed the plugin's `maxResponseBytes` and cannot be cut (a page-mode list, one entity with its embedded children). Arguments: the bound, what to ask for instead. */
+export const ResponseTooLargeError = createError('RESPONSE_TOO_LARGE', 'The answer would exceed %s bytes; %s', 400)

@@ -72,7 +72,18 @@ export interface ResourcesOptions {
   tasks?: TaskRunner
   /** Prefix of the OpenAPI `operationId` of every route here (`v2` -> `v2ListTables`), so that several versions in one document stay unique. Default '' (none). */
   operationIdPrefix?: string
+  /**
+   * Largest answer of a GET, in bytes of JSON (items with their embedded children). A cursor-mode
+   * list page that would be larger is cut: fewer items than `limit`, and `paging.after` continues
+   * from the last one answered. A page-mode list page, or one entity with its embedded children,
+   * that would be larger is refused: 400 `RESPONSE_TOO_LARGE` (ask for fewer items or fields).
+   * Default 4194304 (4 MiB).
+   */
+  maxResponseBytes?: number
 }
+
+/** Default `maxResponseBytes`: 4 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
 const PUBLIC_URL = /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/
 const PUBLIC_URL_REQUIRED = 'publicUrl is required: the absolute http(s) URL clients reach the API at, e.g. https://api.example.com (links never come from the Host header)'
@@ -107,11 +118,13 @@ function checkOptions (options: ResourcesOptions): Required<Omit<ResourcesOption
   if (deleteMissing !== 'notFound' && deleteMissing !== 'ok') throw new InvalidResourceError("deleteMissing must be 'notFound' or 'ok'")
   const operationIdPrefix = options.operationIdPrefix ?? ''
   if (typeof operationIdPrefix !== 'string' || !/^[A-Za-z0-9_]*$/.test(operationIdPrefix)) throw new InvalidResourceError('operationIdPrefix must be letters, digits or "_"')
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 65_536) throw new InvalidResourceError('maxResponseBytes must be an integer >= 65536')
   const closeStore = options.closeStore ?? true
   if (typeof closeStore !== 'boolean') throw new InvalidResourceError('closeStore must be a boolean')
   if (options.collections !== undefined && !Array.isArray(options.collections)) throw new InvalidResourceError('collections must be an array of collection names')
   if (options.tasks !== undefined && !(options.tasks instanceof TaskRunner)) throw new InvalidResourceError('tasks must be a TaskRunner')
-  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix }
+  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix, maxResponseBytes }
 }
 
 async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Promise<void> {
@@ -148,7 +161,8 @@ async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Pro
       pagination: options.pagination,
       mergePatchTypes: options.mergePatchTypes,
       operationIdPrefix: options.operationIdPrefix,
-      tasks: options.tasks
+      tasks: options.tasks,
+      maxResponseBytes: options.maxResponseBytes
     })
   }
   if (options.tasks !== undefined) {

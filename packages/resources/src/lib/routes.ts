@@ -14,7 +14,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
 import { InvalidCursorError, ListResponseSchema, PageResponseSchema } from '@platform-api/pagination'
-import { EntityNotFoundError, InvalidResourceError } from '../errors.js'
+import { EntityNotFoundError, InvalidResourceError, ResponseTooLargeError } from '../errors.js'
 import type { ActionContext, ResourceAction } from './actions.js'
 import { etagOf, ifAbsent, ifMatch, readPreconditions } from './conditional.js'
 import { NAME_CHARACTERS_PATTERN, NameSchema } from './define.js'
@@ -49,6 +49,24 @@ export interface RouteOptions {
   operationIdPrefix: string
   /** The task runner of this version, handed to actions. */
   tasks: TaskRunner | undefined
+  /** Largest GET answer, in bytes of JSON (see the plugin option). */
+  maxResponseBytes: number
+}
+
+/** Bytes kept free under `maxResponseBytes` for what surrounds the items (`paging`, a status envelope). */
+const WRAPPER_ROOM_BYTES = 4096
+
+/**
+ * The longest prefix of `items` whose JSON fits in `maxBytes` (with room for the wrapper).
+ * @returns how many items fit (0 when even the first does not).
+ */
+function itemsThatFit (items: readonly unknown[], maxBytes: number): number {
+  let bytes = WRAPPER_ROOM_BYTES
+  for (let i = 0; i < items.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(items[i])) + 1
+    if (bytes > maxBytes) return i
+  }
+  return items.length
 }
 
 /** Most children embedded in one list answer, over all its items. */
@@ -249,7 +267,10 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       if (options.pagination === 'page') {
         const p = fastify.pagination.parsePage(query)
         const result = await service.list({ limit: p.limit, offset: p.offset }, filter)
-        return { items: await presentAll(result.items, fields), pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
+        const items = await presentAll(result.items, fields)
+        // A page cannot be cut here: pageNum counts whole pages.
+        if (itemsThatFit(items, options.maxResponseBytes) < items.length) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'ask for fewer items (itemsPerPage) or leave embedded collections out of ?fields')
+        return { items, pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
       }
       // Cursors are bound to this collection, its sort and this filter (a cursor of another list is 400).
       const scope = JSON.stringify([def.collection, 'fullyQualifiedName', Object.entries(filter).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)])
@@ -262,14 +283,24 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
         page[side] = [item.fullyQualifiedName]
       }
       const result = await service.list(page as ListPage, filter)
-      const first = result.items[0]
-      const last = result.items.at(-1)
+      const data = await presentAll(result.items, fields)
+      // Over maxResponseBytes: fewer items, and `after` continues from the last one answered.
+      const fit = page.before !== undefined ? itemsThatFit([...data].reverse(), options.maxResponseBytes) : itemsThatFit(data, options.maxResponseBytes)
+      if (fit === 0 && data.length > 0) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'this one item is larger: leave embedded collections out of ?fields')
+      const cut = fit < data.length
+      // A page read backwards (`before`) ends at the cursor: its last items are the ones next to it.
+      const kept = cut ? (page.before !== undefined ? data.slice(data.length - fit) : data.slice(0, fit)) : data
+      const items = cut ? (page.before !== undefined ? result.items.slice(result.items.length - fit) : result.items.slice(0, fit)) : result.items
+      const first = items[0]
+      const last = items.at(-1)
       const cursor = (item: StoredEntity): string => fastify.pagination.scopedCursor({ key: [item.fullyQualifiedName], id: item.id }, scope)
+      const hasBefore = result.hasBefore || (cut && page.before !== undefined)
+      const hasAfter = result.hasAfter || (cut && page.before === undefined)
       return {
-        data: await presentAll(result.items, fields),
+        data: kept,
         paging: {
-          before: result.hasBefore && first !== undefined ? cursor(first) : null,
-          after: result.hasAfter && last !== undefined ? cursor(last) : null,
+          before: hasBefore && first !== undefined ? cursor(first) : null,
+          after: hasAfter && last !== undefined ? cursor(last) : null,
           total: result.total
         }
       }
@@ -283,7 +314,9 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       const fields = parseFields(rawFields)
       reply.header('etag', etagOf(entity))
       if (readPreconditions(request, entity)) return await reply.code(304).send()
-      return await present(entity, fields)
+      const answer = await present(entity, fields)
+      if (itemsThatFit([answer], options.maxResponseBytes) === 0) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'leave embedded collections out of ?fields and list them with a parent filter')
+      return answer
     }
     const getDoc = scheme === 'flat' ? doc(`get${Entity}`, `Get a ${service.entityName} by id`, RULES.getFlat) : doc(`get${Entity}`, `Get a ${service.entityName} by its path`, RULES.getNested)
     app.get(itemPath, { schema: { ...getDoc, params: itemParams, querystring, response }, config: read }, async (request, reply) => {
