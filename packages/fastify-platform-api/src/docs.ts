@@ -94,16 +94,18 @@ function documentCommonAnswers (document: OpenApiDocument, rateLimit: boolean): 
     if (key === undefined) {
       key = `${name}${style}`
       for (let n = 2; key in shared && JSON.stringify((shared[key] as { content?: unknown }).content) !== json; n++) key = `${name}${style}${n}`
-      shared[key] = { ...extra, content }
+      // A copy: the YAML document would otherwise carry anchors for objects shared with the operations.
+      shared[key] = { ...extra, content: structuredClone(content) }
       named.set(`${name} ${json}`, key)
     }
     return { $ref: `#/components/responses/${key}` }
   }
   if (rateLimit) {
     const headers = (components.headers ??= {})
-    Object.assign(headers, RATE_LIMIT_HEADERS, { 'Retry-After': { description: 'Seconds to wait before trying again (RFC 9110 §10.2.3)', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32 - 1 } } })
+    Object.assign(headers, structuredClone(RATE_LIMIT_HEADERS), { 'Retry-After': { description: 'Seconds to wait before trying again (RFC 9110 §10.2.3)', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32 - 1 } } })
   }
-  const rateLimitRefs = Object.fromEntries(Object.keys(RATE_LIMIT_HEADERS).map((h) => [h, { $ref: `#/components/headers/${h}` }]))
+  // New objects at each use: shared ones would become YAML anchors and aliases.
+  const rateLimitRefs = (): Record<string, { $ref: string }> => Object.fromEntries(Object.keys(RATE_LIMIT_HEADERS).map((h) => [h, { $ref: `#/components/headers/${h}` }]))
   for (const item of Object.values(document.paths ?? {})) {
     for (const [method, operation] of Object.entries(item)) {
       if (!HTTP_METHODS.has(method)) continue
@@ -117,7 +119,7 @@ function documentCommonAnswers (document: OpenApiDocument, rateLimit: boolean): 
           description: 'Unauthorized: no or a wrong HTTP Digest Authorization (RFC 7616); WWW-Authenticate carries one challenge per algorithm offered',
           headers: {
             'WWW-Authenticate': { description: 'Digest challenges (RFC 7616 §3.3)', schema: { type: 'string', maxLength: 4096, pattern: '^Digest ' } },
-            ...(rateLimit ? rateLimitRefs : {})
+            ...(rateLimit ? rateLimitRefs() : {})
           }
         })
       }
@@ -127,12 +129,12 @@ function documentCommonAnswers (document: OpenApiDocument, rateLimit: boolean): 
       if (rateLimit && clientError?.content !== undefined && responses['429'] === undefined) {
         responses['429'] = refTo('TooManyRequests', clientError.content, {
           description: 'Too Many Requests (errorCode RATE_LIMITED): per client address before authentication, per API key after it',
-          headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' }, ...rateLimitRefs }
+          headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' }, ...rateLimitRefs() }
         })
       }
       if (rateLimit) {
         for (const [status, response] of Object.entries(responses)) {
-          if (/^[24]/.test(status) && !('$ref' in response)) response.headers = { ...rateLimitRefs, ...(response.headers ?? {}) }
+          if (/^[24]/.test(status) && !('$ref' in response)) response.headers = { ...rateLimitRefs(), ...(response.headers ?? {}) }
         }
       }
       op.responses = responses
