@@ -4,6 +4,7 @@
  */
 import t from 'tap'
 import type { LightMyRequestResponse } from 'fastify'
+import type { Test } from 'tap'
 import { buildServer } from '../src/server.js'
 import { digestInject } from './fixtures/digest.js'
 
@@ -21,7 +22,6 @@ function replayed (t: Test, first: LightMyRequestResponse, again: LightMyRequest
   t.equal(again.body, first.body, 'byte for byte the same body')
   t.equal(again.headers.location, first.headers.location)
 }
-type Test = { equal: (a: unknown, b: unknown, m?: string) => void }
 
 t.test('v1 and v2 collection POST: the same key and body replay the answer; one entity', async (t) => {
   const { app, registry } = await build(t)

@@ -77,7 +77,7 @@ t.test('options are checked at registration', async (t) => {
     await app.register(envelope, { httpsOnly: false })
     await app.register(pagination)
     app.register(platformResources, { prefix: '/api/v1', registry: new ResourceRegistry(new MemoryStore(), []), publicUrl: 'http://api.example.com', ...(options as object) })
-    await t.rejects(app.ready(), { code: 'RESOURCES_INVALID_OPTION', message }, JSON.stringify(options))
+    await t.rejects(async () => { await app.ready() }, { code: 'RESOURCES_INVALID_OPTION', message }, JSON.stringify(options))
     await app.close()
   }
   // A store without idempotency keys: off by default, an error when asked for.
@@ -87,6 +87,6 @@ t.test('options are checked at registration', async (t) => {
   await app.register(envelope, { httpsOnly: false })
   await app.register(pagination)
   app.register(platformResources, { prefix: '/api/v1', registry: new ResourceRegistry(plain, []), publicUrl: 'http://api.example.com', idempotencyKey: 'optional' })
-  await t.rejects(app.ready(), { code: 'RESOURCES_INVALID_OPTION', message: /needs a store that keeps idempotency keys/ })
+  await t.rejects(async () => { await app.ready() }, { code: 'RESOURCES_INVALID_OPTION', message: /needs a store that keeps idempotency keys/ })
   await app.close()
 })
