@@ -45,13 +45,7 @@ t.test('a one-time secret is never kept: the replay is 409 IDEMPOTENT_ANSWER_NOT
     oneTimeFields: Type.Object({ secret: Type.String() }),
     hooks: { beforeCreate: () => ({ secret: 'shown-once-3b7c' }) }
   })
-  const store = new MemoryStore()
-  const registry = new ResourceRegistry(store, [secrets])
-  const app = Fastify({ routerOptions: { maxParamLength: 256 } })
-  await app.register(envelope, { httpsOnly: false })
-  await app.register(pagination)
-  await app.register(platformResources, { prefix: '/api/v1', registry, publicUrl: 'http://api.example.com' })
-  t.teardown(() => app.close())
+  const { app } = await buildApp(t, new MemoryStore(), {}, [secrets])
   const request = { method: 'POST' as const, url: '/api/v1/secrets', headers: { 'idempotency-key': '"s1"' }, payload: { name: 'one' } }
   const first = await app.inject(request)
   t.equal(first.statusCode, 201)
