@@ -81,7 +81,7 @@ export interface ResourcesOptions {
    * else `false`. @throws RESOURCES_INVALID_OPTION when on and the store keeps none.
    */
   idempotencyKey?: IdempotencyMode
-  /** How long a key and its answer are kept, in seconds (draft §2.3: "e.g. 24 hours"). Integer 1 .. 2592000 (30 days). Default 86400. */
+  /** How long a key and its answer are kept, in seconds (the draft leaves the expiry policy to the server, to be documented). Integer 1 .. 2592000 (30 days). Default 86400. */
   idempotencyKeyLifetimeSeconds?: number
   /**
    * How long a request in flight holds its key, in seconds: meanwhile a retry gets 409

@@ -4,7 +4,7 @@
  *
  * - The header is one RFC 8941 sf-string of 1 to {@link MAX_IDEMPOTENCY_KEY_LENGTH}
  *   characters (`Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"`); anything else is 400
- *   (draft §2.1).
+ *   (syntax: draft §2.1; the 400: §2.7).
  * - A key belongs to its principal (the API key): two API keys may use the same key.
  * - The first request with a key claims it in the store; its write and its answer are kept in
  *   ONE transaction, so a crash leaves either both or neither.
