@@ -45,3 +45,35 @@ print(ok)
   t.equal(res.statusCode, 413)
   t.notOk(errorFormat(res))
 })
+
+t.test('a refused body is drained within bounds: the client reads the answer, and past 16 MiB the connection is closed', async (t) => {
+  const { app } = await build(t, { rateLimit: false })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const port = (app.server.address() as { port: number }).port
+  const { connect } = await import('node:net')
+  const socket = connect(port, '127.0.0.1')
+  await new Promise((resolve) => socket.once('connect', resolve))
+  let answer = ''
+  socket.on('data', (d: Buffer) => { answer += d.toString() })
+  // 100 MiB announced, no credentials: answered 401 before the body is read.
+  socket.write('POST /api/v1/catalogs HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 104857600\r\n\r\n')
+  const chunk = Buffer.alloc(64 * 1024, 0x20)
+  let sent = 0
+  const closed = new Promise<void>((resolve) => { socket.once('close', () => resolve()); socket.once('error', () => resolve()) })
+  let open = true
+  void closed.then(() => { open = false })
+  while (open && sent < 100 * 1024 * 1024) {
+    if (!socket.write(chunk)) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), closed])
+    sent += chunk.length
+  }
+  await closed
+  t.match(answer, /^HTTP\/1\.1 401 /, 'the answer was read while the client was sending')
+  t.ok(sent > 16 * 1024 * 1024 && sent < 64 * 1024 * 1024, `closed after ${(sent / 1024 / 1024).toFixed(1)} MiB sent (bound 16 MiB)`)
+})
+
+t.test('platformServerOptions: maxConnections defaults to 1024, a bad one is ENVELOPE_INVALID_OPTION', async (t) => {
+  const { platformServerOptions } = await import('fastify-platform-api')
+  t.equal(platformServerOptions().maxConnections, 1024)
+  t.equal(platformServerOptions({ maxConnections: 8 }).maxConnections, 8)
+  for (const bad of [0, -1, 1.5, Number.NaN]) t.throws(() => platformServerOptions({ maxConnections: bad }), { code: 'ENVELOPE_INVALID_OPTION' }, String(bad))
+})

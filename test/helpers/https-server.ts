@@ -18,7 +18,7 @@ export type Send = ReturnType<typeof createClient>['send']
 type Teardown = Pick<Test, 'teardown' | 'testdir'>
 
 /** Start the server in a fresh DATA_DIR with `env` added; the owner's client and a factory for other keys' clients. */
-export async function startHttpsServer (t: Teardown, env: Record<string, string> = {}, startTimeoutMs?: number): Promise<{ server: RunningServer, origin: string, owner: Send, clientFor: (publicKey: string, privateKey: string) => Send }> {
+export async function startHttpsServer (t: Teardown, env: Record<string, string> = {}, startTimeoutMs?: number): Promise<{ server: RunningServer, origin: string, dataDir: string, owner: Send, clientFor: (publicKey: string, privateKey: string) => Send }> {
   const dataDir = t.testdir({})
   const server = await startServer({ DATA_DIR: dataDir, ADMIN_PUBLIC_KEY: OWNER, ADMIN_PRIVATE_KEY: SECRET, ...env }, startTimeoutMs)
   t.teardown(async () => { await server.stop() })
@@ -28,5 +28,5 @@ export async function startHttpsServer (t: Teardown, env: Record<string, string>
     t.teardown(client.close)
     return client.send
   }
-  return { server, origin: server.origin, owner: clientFor(OWNER, SECRET), clientFor }
+  return { server, origin: server.origin, dataDir, owner: clientFor(OWNER, SECRET), clientFor }
 }

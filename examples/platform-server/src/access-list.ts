@@ -10,7 +10,7 @@
  */
 import { Type } from '@sinclair/typebox'
 import type { FastifyInstance } from 'fastify'
-import { EntityNotFoundError, parseAccessListEntry, withParameters, type ResourceRegistry, type Store } from 'fastify-platform-api'
+import { EntityNotFoundError, ListResponseSchema, parseAccessListEntry, withParameters, type ResourceRegistry, type Store } from 'fastify-platform-api'
 import { InvalidAttributeError } from '@platform-api/envelope'
 import { deleteUsageOf, usageOf, type EntryUsage } from './usage.js'
 
@@ -25,16 +25,21 @@ export const AccessListEntrySchema = Type.Object({
   deleteAfterDate: Type.Optional(Type.String({ maxLength: 64, description: 'ISO-8601; without a zone, UTC' }))
 }, { additionalProperties: false, title: 'AccessListEntryRequest' })
 
+/** An IPv4 or IPv6 address as answered (normalised by the server). */
+const ADDRESS_PATTERN = '^[0-9A-Fa-f:.]+$'
+/** A CIDR block as answered. */
+const CIDR_PATTERN = '^[0-9A-Fa-f:.]+/[0-9]{1,3}$'
+
 /** An entry as answered by `apiKeys/{id}/accessList`. */
 export const AccessListEntryAnswer = Type.Object({
-  ipAddress: Type.Optional(Type.String()),
-  cidrBlock: Type.Optional(Type.String()),
-  comment: Type.Optional(Type.String()),
-  deleteAfterDate: Type.Optional(Type.String({ format: 'date-time' })),
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.Optional(Type.String({ format: 'date-time' })),
-  lastUsedAddress: Type.Optional(Type.String()),
-  count: Type.Integer({ minimum: 0, description: 'Requests this entry admitted' })
+  ipAddress: Type.Optional(Type.String({ maxLength: 64, pattern: ADDRESS_PATTERN })),
+  cidrBlock: Type.Optional(Type.String({ maxLength: 64, pattern: CIDR_PATTERN })),
+  comment: Type.Optional(Type.String({ maxLength: 256 })),
+  deleteAfterDate: Type.Optional(Type.String({ format: 'date-time', maxLength: 32 })),
+  createdAt: Type.String({ format: 'date-time', maxLength: 32 }),
+  lastUsedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 32 })),
+  lastUsedAddress: Type.Optional(Type.String({ maxLength: 64, pattern: ADDRESS_PATTERN })),
+  count: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Requests this entry admitted' })
 }, { additionalProperties: false, title: 'AccessListEntry' })
 
 type Entry = { ipAddress?: string, cidrBlock?: string, comment?: string, deleteAfterDate?: string }
@@ -86,9 +91,9 @@ function keyOfPath (raw: string): string {
 export function registerAccessListRoutes (v1: FastifyInstance, registry: ResourceRegistry): void {
   const keys = registry.get('apiKeys')
   const responses = v1.envelope.responses
-  const KeyParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
-  const EntryParams = Type.Object({ id: Type.String({ format: 'uuid' }), entry: Type.String({ minLength: 1, maxLength: 64, description: 'The URL-encoded ipAddress or cidrBlock' }) }, { additionalProperties: false })
-  const Page = Type.Object({ data: Type.Array(AccessListEntryAnswer), paging: Type.Object({ before: Type.Union([Type.String(), Type.Null()]), after: Type.Union([Type.String(), Type.Null()]), total: Type.Integer() }) })
+  const KeyParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false })
+  const EntryParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }), entry: Type.String({ minLength: 1, maxLength: 64, description: 'The URL-encoded ipAddress or cidrBlock' }) }, { additionalProperties: false })
+  const Page = ListResponseSchema(AccessListEntryAnswer, MAX_ACCESS_LIST_ENTRIES)
   const tags = ['apiKeys']
   const read = { permission: 'admin:read' }
   const write = { permission: 'admin:write' }

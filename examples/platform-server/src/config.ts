@@ -67,6 +67,8 @@ export interface ServerConfig {
    * `Location`; without it, `https://HOST:PORT` of the listening socket.
    */
   publicUrl?: string
+  /** Most connections open at once (`MAX_CONNECTIONS`); one more is closed when accepted. */
+  maxConnections: number
 }
 
 /** Defaults of the contract's variable table, as the environment would give them. */
@@ -76,7 +78,8 @@ export const CONFIG_DEFAULTS = {
   DATA_DIR: './.data',
   ADMIN_ACCESS_LIST: '127.0.0.1/32,::1/128',
   LOG_LEVEL: 'info',
-  DATABASE_SCHEMA: 'public'
+  DATABASE_SCHEMA: 'public',
+  MAX_CONNECTIONS: '1024'
 } as const
 
 /** Shortest `NONCE_SECRET` / `CURSOR_SECRET`, in bytes (UTF-8). */
@@ -169,7 +172,8 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): ServerConfig 
     dataDir,
     adminAccessList: parseAccessList(read(env, 'ADMIN_ACCESS_LIST') ?? CONFIG_DEFAULTS.ADMIN_ACCESS_LIST),
     logLevel: 'info',
-    databaseSchema: CONFIG_DEFAULTS.DATABASE_SCHEMA
+    databaseSchema: CONFIG_DEFAULTS.DATABASE_SCHEMA,
+    maxConnections: Number(CONFIG_DEFAULTS.MAX_CONNECTIONS)
   }
 
   const tlsCert = read(env, 'TLS_CERT')
@@ -237,6 +241,14 @@ export function loadConfig (env: NodeJS.ProcessEnv = process.env): ServerConfig 
       throw new ConfigError('REDIS_URL', 'REDIS_URL must be a Redis URL starting with redis:// or rediss://')
     }
     config.redisUrl = redisUrl
+  }
+
+  const maxConnections = read(env, 'MAX_CONNECTIONS')
+  if (maxConnections !== undefined) {
+    if (!/^\d{1,7}$/.test(maxConnections) || Number(maxConnections) < 1) {
+      throw new ConfigError('MAX_CONNECTIONS', `MAX_CONNECTIONS must be a positive integer (connections open at once), got ${JSON.stringify(maxConnections)}`)
+    }
+    config.maxConnections = Number(maxConnections)
   }
 
   const publicUrl = read(env, 'PUBLIC_URL')

@@ -18,3 +18,9 @@ export const LastOrgOwnerError = createError('LAST_ORG_OWNER', '%s: it would lea
 
 /** 400: an API key names a user that does not exist, or roles its user does not have. Argument: the reason. */
 export const InvalidKeyUserError = createError('INVALID_KEY_USER', '%s', 400)
+
+/** 409: another column of the table holds this `ordinalPosition` (positions are unique per table). Arguments: the position, the column holding it. */
+export const OrdinalPositionTakenError = createError('ORDINAL_POSITION_TAKEN', 'ordinalPosition %s is taken by column "%s" of this table; choose a free position or leave ordinalPosition out (after the last column)', 409)
+
+/** 409: the table has no position left (the last column is at the largest ordinalPosition). Argument: the largest ordinalPosition. */
+export const NoOrdinalPositionLeftError = createError('NO_ORDINAL_POSITION_LEFT', 'the table has a column at ordinalPosition %s, the largest allowed: no position is left after it', 409)

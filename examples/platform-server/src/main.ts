@@ -39,6 +39,7 @@ async function main (): Promise<void> {
     built = await buildServer({
       https: { key: tls.key, cert: tls.cert },
       logger: { level: config.logLevel },
+      server: { maxConnections: config.maxConnections },
       ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
       store,
       seed: false,

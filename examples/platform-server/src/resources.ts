@@ -13,6 +13,7 @@ import { deleteUsageOf } from './usage.js'
 import { PUBLIC_KEY_PATTERN } from './config.js'
 import { createTableFromSql } from './create-table.js'
 import { importDdl } from './import-task.js'
+import { placeColumn } from './column-position.js'
 
 /** The Digest realm of the example server; HA1 hashes are bound to it. */
 export const REALM = 'platform-api'
@@ -24,6 +25,9 @@ const HA1_HASHES = ['MD5', 'SHA-256', 'SHA-512-256'] as const
 export const ROLES = ['ORG_OWNER', 'ORG_MEMBER', 'ORG_READ_ONLY'] as const
 
 const Description = Type.Optional(Type.String({ maxLength: 1024 }))
+
+/** Most columns of one table, so the largest `ordinalPosition` (StarRocks: 10,000 columns per table). */
+export const MAX_COLUMNS_PER_TABLE = 10_000
 
 export const catalogs = defineResource({
   collection: 'catalogs',
@@ -64,16 +68,13 @@ export const columns = defineResource({
   fields: Type.Object({
     dataType: Type.String({ minLength: 1, maxLength: 128, description: 'SQL type, e.g. DECIMAL(15,2)' }),
     nullable: Type.Boolean({ default: true }),
-    ordinalPosition: Type.Optional(Type.Integer({ minimum: 1, description: '1-based position in the table; default: after the last column' })),
+    ordinalPosition: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_COLUMNS_PER_TABLE, description: '1-based position in the table, unique in it; default: after the last column (the largest position + 1)' })),
     description: Description
   }),
   filters: ['dataType', 'nullable'],
   hooks: {
-    beforeCreate: async ({ entity, parent, store }) => {
-      if (entity.ordinalPosition === undefined && parent !== undefined) {
-        entity.ordinalPosition = (await store.list('columns', { parentId: parent.id, limit: 1 })).total + 1
-      }
-    }
+    // Unique per table; without one, after the last column (see column-position.ts).
+    beforeWrite: async ({ entity, previous, store }) => { await placeColumn(store, entity, previous, MAX_COLUMNS_PER_TABLE) }
   }
 })
 
@@ -100,7 +101,7 @@ export const users = defineResource({
   name: Type.String({ format: 'email', minLength: 3, maxLength: 254, description: 'The user\'s e-mail address' }),
   fields: Type.Object({
     displayName: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
-    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true })
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, maxItems: ROLES.length, uniqueItems: true })
   }),
   filters: ['displayName'],
   hooks: {
@@ -141,16 +142,16 @@ export const apiKeys = defineResource({
   permission: 'admin',
   fields: Type.Object({
     description: Description,
-    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, uniqueItems: true }),
+    roles: Type.Array(Type.Union(ROLES.map((r) => Type.Literal(r))), { minItems: 1, maxItems: ROLES.length, uniqueItems: true }),
     user: Type.Optional(Type.String({ format: 'email', maxLength: 254, description: 'The e-mail of the user the key belongs to; it acts with the roles both have' })),
     accessList: Type.Array(AccessListEntrySchema, { maxItems: MAX_ACCESS_LIST_ENTRIES, default: [] })
   }),
-  readOnlyFields: Type.Object({ publicKey: Type.String() }),
+  readOnlyFields: Type.Object({ publicKey: Type.String({ minLength: 8, maxLength: 64, pattern: '^[a-z0-9]{8,64}$' }) }),
   hiddenFields: Type.Object({
     ha1: Type.Record(Type.String(), Type.String()),
     accessListCreatedAt: Type.Record(Type.String(), Type.String())
   }),
-  oneTimeFields: Type.Object({ privateKey: Type.String({ description: 'Shown once, in this answer; only its HA1 is kept' }) }),
+  oneTimeFields: Type.Object({ privateKey: Type.String({ format: 'uuid', maxLength: 36, description: 'Shown once, in this answer; only its HA1 is kept' }) }),
   filters: ['user'],
   hooks: {
     beforeCreate: ({ entity, context }) => {

@@ -75,7 +75,7 @@ function listeningOrigin (app: FastifyInstance, https: boolean): string {
  */
 export async function buildServer (options: BuildServerOptions = {}): Promise<{ app: FastifyInstance, registry: ResourceRegistry, usage: UsageRecorder, runner: TaskRunner }> {
   // Every answer in the error format, even to a request that reaches no route; time and header size bounded (issue 11).
-  const { node, connectHandler, ...hardening } = platformServerOptions(options.server)
+  const { node, connectHandler, maxConnections, ...hardening } = platformServerOptions(options.server)
   const app = Fastify({
     ...hardening,
     ...(options.https !== undefined ? { https: { key: options.https.key, cert: options.https.cert, ...node } } : {}),
@@ -88,6 +88,8 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
     rewriteUrl: methodOverride()
   })
   app.server.on('connect', connectHandler)
+  // Connections over the bound are closed when accepted (before TLS); the open ones are served.
+  app.server.maxConnections = maxConnections
   const store = options.store ?? new MemoryStore()
   const registry = new ResourceRegistry(store, RESOURCES)
   // Per address before authentication (failed Digest attempts count), per API key after it.
@@ -96,6 +98,7 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   const usage = new UsageRecorder(store, options.usageFlushIntervalMs ?? 2000)
   // Before the routes: @fastify/swagger collects them as they are added.
   await app.register(platformApiDocs, {
+    rateLimit: options.rateLimit !== false,
     info: { title: 'Platform API (example server)', version: '1.0.0', description: 'Catalogs, databases, tables, columns, integrations and API keys; /api/v1 (OpenMetadata and Atlas conventions) and /api/v2 (StarRocks conventions). Every /api route needs HTTP Digest (RFC 7616).' }
   })
   await app.register(fastifyPlatformApi, {

@@ -33,12 +33,20 @@ tap.test('contract "Starting it": defaults when no variable is set', async (t) =
     dataDir: resolve('./.data'),
     adminAccessList: [{ cidrBlock: '127.0.0.1/32' }, { cidrBlock: '::1/128' }],
     logLevel: 'info',
-    databaseSchema: 'public'
+    databaseSchema: 'public',
+    maxConnections: 1024
   })
   t.ok(isAbsolute(config.dataDir))
   t.notOk('tlsCertFile' in config)
   t.notOk('databaseUrl' in config)
   t.notOk('adminPublicKey' in config)
+})
+
+tap.test('MAX_CONNECTIONS: a positive integer, else a ConfigError naming the variable', async (t) => {
+  t.equal(loadConfig({ MAX_CONNECTIONS: '64' }).maxConnections, 64)
+  for (const bad of ['0', '-1', '1.5', 'many', '99999999']) {
+    t.throws(() => loadConfig({ MAX_CONNECTIONS: bad }), { code: 'CONFIG_INVALID_VARIABLE', variable: 'MAX_CONNECTIONS' }, bad)
+  }
 })
 
 tap.test('reads process.env when no environment is given', async (t) => {

@@ -10,6 +10,7 @@
  * - a validator compiler that rejects unknown fields instead of dropping them.
  */
 /// <reference types="@fastify/sensible" preserve="true" />
+import { drainUnreadBody } from './lib/drain.js'
 import { randomUUID } from 'node:crypto'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fastifySensible from '@fastify/sensible'
@@ -278,6 +279,8 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
   }
 
   fastify.addHook('onSend', async (request, reply, payload) => {
+    // Answered before the body was read (413, 401 to a POST): let the client finish sending, within bounds.
+    drainUnreadBody(request, reply)
     const wanted = (request as unknown as Record<symbol, ResponseOptions | undefined>)[kResponseOptions]
     if (wanted === undefined || (typeof payload !== 'string' && payload !== undefined && payload !== null)) return payload
     let text = typeof payload === 'string' && payload !== '' ? payload : 'null'

@@ -24,6 +24,13 @@ export interface PlatformApiDocsOptions {
   servers?: Array<{ url: string, description?: string }>
   /** Serve the page with `@fastify/swagger-ui`. Default `true`; `false` serves no route (call `app.swagger()` yourself). */
   ui?: boolean
+  /**
+   * The API answers 429 when a client goes over a rate limit and sends the IETF
+   * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` headers on every answer
+   * (e.g. `@fastify/rate-limit` with `enableDraftSpec: true` in `onRequest`): document the
+   * 429 (with `Retry-After`) on every operation and the headers on every 2xx and 4xx answer. Default `false`.
+   */
+  rateLimit?: boolean
 }
 
 export { DocsInvalidOptionError }
@@ -41,6 +48,99 @@ export interface OpenApiDocument {
 }
 
 const HTTP_METHODS = new Set(['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'])
+
+const INT32 = 2 ** 31
+
+/** The IETF RateLimit headers (draft-ietf-httpapi-ratelimit-headers) `@fastify/rate-limit` sends with `enableDraftSpec`. */
+const RATE_LIMIT_HEADERS = {
+  'RateLimit-Limit': { description: 'Requests allowed in the current window', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32 - 1 } },
+  'RateLimit-Remaining': { description: 'Requests left in the current window', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32 - 1 } },
+  'RateLimit-Reset': { description: 'Seconds until the window resets', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32 - 1 } }
+}
+
+type Responses = Record<string, { description?: string, headers?: Record<string, unknown>, content?: unknown } | { $ref: string }>
+
+/**
+ * `format` of an integer schema from its bounds (`int32` when both fit in 32 bits, else `int64`):
+ * a fact the bounds already state, written where OpenAPI tools look for it. Changes `node` in place.
+ */
+function integerFormats (node: unknown): void {
+  if (Array.isArray(node)) { for (const item of node) integerFormats(item); return }
+  if (node === null || typeof node !== 'object') return
+  const schema = node as Record<string, unknown>
+  if (schema.type === 'integer' && schema.format === undefined && typeof schema.minimum === 'number' && typeof schema.maximum === 'number') {
+    schema.format = schema.minimum >= -INT32 && schema.maximum < INT32 ? 'int32' : 'int64'
+  }
+  for (const value of Object.values(schema)) integerFormats(value)
+}
+
+/**
+ * The answers every operation of a Platform API can give besides its own, written out (OWASP API
+ * Security Top 10 2023, API4 and API8): 401 with the Digest challenge on every operation that
+ * needs authentication, 500 (a fixed sentence and the request id), and with `rateLimit` the 429
+ * and the RateLimit headers. Each takes the error schemas the operation's `4XX` / `5XX` declares,
+ * kept once in `components.responses` (one per error style, named after the schema's title) and
+ * referenced; the headers are in `components.headers`. Changes `document` in place; idempotent.
+ */
+function documentCommonAnswers (document: OpenApiDocument, rateLimit: boolean): void {
+  const components = (document.components ??= {}) as { responses?: Record<string, unknown>, headers?: Record<string, unknown> }
+  const shared = (components.responses ??= {})
+  const named = new Map<string, string>()
+  /** A `$ref` to the shared answer `name` + the error style of `content`, made on first use. */
+  const refTo = (name: string, content: unknown, extra: Record<string, unknown>): { $ref: string } => {
+    const json = JSON.stringify(content)
+    const style = (content as Record<string, { schema?: { title?: string } }>)['application/json']?.schema?.title ?? 'Error'
+    let key = named.get(`${name} ${json}`)
+    if (key === undefined) {
+      key = `${name}${style}`
+      for (let n = 2; key in shared && JSON.stringify((shared[key] as { content?: unknown }).content) !== json; n++) key = `${name}${style}${n}`
+      // A copy: the YAML document would otherwise carry anchors for objects shared with the operations.
+      shared[key] = { ...extra, content: structuredClone(content) }
+      named.set(`${name} ${json}`, key)
+    }
+    return { $ref: `#/components/responses/${key}` }
+  }
+  if (rateLimit) {
+    const headers = (components.headers ??= {})
+    Object.assign(headers, structuredClone(RATE_LIMIT_HEADERS), { 'Retry-After': { description: 'Seconds to wait before trying again (RFC 9110 §10.2.3)', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32 - 1 } } })
+  }
+  // New objects at each use: shared ones would become YAML anchors and aliases.
+  const rateLimitRefs = (): Record<string, { $ref: string }> => Object.fromEntries(Object.keys(RATE_LIMIT_HEADERS).map((h) => [h, { $ref: `#/components/headers/${h}` }]))
+  for (const item of Object.values(document.paths ?? {})) {
+    for (const [method, operation] of Object.entries(item)) {
+      if (!HTTP_METHODS.has(method)) continue
+      const op = operation as { responses?: Responses, security?: unknown[] }
+      const responses = op.responses ?? {}
+      const clientError = responses['4XX'] as { content?: unknown } | undefined
+      const serverError = responses['5XX'] as { content?: unknown } | undefined
+      const secured = op.security === undefined || op.security.length > 0
+      if (clientError?.content !== undefined && secured && responses['401'] === undefined) {
+        responses['401'] = refTo('Unauthorized', clientError.content, {
+          description: 'Unauthorized: no or a wrong HTTP Digest Authorization (RFC 7616); WWW-Authenticate carries one challenge per algorithm offered',
+          headers: {
+            'WWW-Authenticate': { description: 'Digest challenges (RFC 7616 §3.3)', schema: { type: 'string', maxLength: 4096, pattern: '^Digest ' } },
+            ...(rateLimit ? rateLimitRefs() : {})
+          }
+        })
+      }
+      if (serverError?.content !== undefined && responses['500'] === undefined) {
+        responses['500'] = refTo('InternalServerError', serverError.content, { description: 'Internal Server Error: a fixed sentence and the requestId, nothing of the fault' })
+      }
+      if (rateLimit && clientError?.content !== undefined && responses['429'] === undefined) {
+        responses['429'] = refTo('TooManyRequests', clientError.content, {
+          description: 'Too Many Requests (errorCode RATE_LIMITED): per client address before authentication, per API key after it',
+          headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' }, ...rateLimitRefs() }
+        })
+      }
+      if (rateLimit) {
+        for (const [status, response] of Object.entries(responses)) {
+          if (/^[24]/.test(status) && !('$ref' in response)) response.headers = { ...rateLimitRefs(), ...(response.headers ?? {}) }
+        }
+      }
+      op.responses = responses
+    }
+  }
+}
 
 /**
  * The part of an OpenAPI document under one path prefix (e.g. `/api/v1`), for a document per API
@@ -75,6 +175,7 @@ async function docs (fastify: FastifyInstance, options: PlatformApiDocsOptions):
   if (options.servers !== undefined && (!Array.isArray(options.servers) || options.servers.some((s) => typeof s?.url !== 'string'))) {
     throw new DocsInvalidOptionError('servers must be an array of { url }')
   }
+  if (options.rateLimit !== undefined && typeof options.rateLimit !== 'boolean') throw new DocsInvalidOptionError('rateLimit must be a boolean')
 
   // The page and the documents are public: no Digest, no access list (they say nothing secret).
   fastify.addHook('onRoute', (route: RouteOptions) => {
@@ -105,7 +206,12 @@ async function docs (fastify: FastifyInstance, options: PlatformApiDocsOptions):
       }
       return { schema, url }
     },
-    transformObject: (object) => openApiForPrefix((object as { openapiObject: OpenApiDocument }).openapiObject) as never
+    transformObject: (object) => {
+      const document = openApiForPrefix((object as { openapiObject: OpenApiDocument }).openapiObject)
+      documentCommonAnswers(document, options.rateLimit === true)
+      integerFormats(document)
+      return document as never
+    }
   })
 
   if (options.ui !== false) {

@@ -25,7 +25,7 @@ export {
 } from '@platform-api/auth'
 export { compileAccessList, parseAccessListEntry, type AccessListOptions } from '@platform-api/access-list'
 export { createValidatorCompiler, withParameters, withHeaders, platformServerOptions, type PlatformServerOptions, type EnvelopeOptions, type ErrorBody } from '@platform-api/envelope'
-export { encodeCursor, decodeCursor, type PaginationOptions, type Paging } from '@platform-api/pagination'
+export { encodeCursor, decodeCursor, ListResponseSchema, PageResponseSchema, type PaginationOptions, type Paging } from '@platform-api/pagination'
 export { platformApiDocs, openApiForPrefix, DocsInvalidOptionError, DIGEST_SECURITY_SCHEME, type PlatformApiDocsOptions, type OpenApiDocument } from './docs.js'
 
 /** One API version: a prefix and the resources it serves. */
@@ -64,6 +64,8 @@ export interface ApiVersionOptions {
   idempotencyMaxAnswerBytes?: number
   /** The clock of idempotency keys, in ms since the epoch (tests pass a fake one). Default `Date.now`. */
   clock?: () => number
+  /** Largest GET answer in bytes (see @platform-api/resources `maxResponseBytes`). Default 4 MiB. */
+  maxResponseBytes?: number
 }
 
 /** Options of the umbrella plugin: each sub-plugin's options under its name. */
@@ -130,7 +132,8 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
         ...(version.idempotencyKeyLifetimeSeconds !== undefined ? { idempotencyKeyLifetimeSeconds: version.idempotencyKeyLifetimeSeconds } : {}),
         ...(version.idempotencyLockSeconds !== undefined ? { idempotencyLockSeconds: version.idempotencyLockSeconds } : {}),
         ...(version.idempotencyMaxAnswerBytes !== undefined ? { idempotencyMaxAnswerBytes: version.idempotencyMaxAnswerBytes } : {}),
-        ...(version.clock !== undefined ? { clock: version.clock } : {})
+        ...(version.clock !== undefined ? { clock: version.clock } : {}),
+        ...(version.maxResponseBytes !== undefined ? { maxResponseBytes: version.maxResponseBytes } : {})
       })
     }, { prefix: version.prefix })
   }

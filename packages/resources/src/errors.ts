@@ -33,3 +33,5 @@ export const IdempotencyKeyReusedError = createError('IDEMPOTENCY_KEY_REUSED', '
 export const IdempotencyKeyInUseError = createError('IDEMPOTENCY_KEY_IN_USE', 'A request with the Idempotency-Key "%s" is still being processed; retry later', 409)
 /** 409: the request with this key was done, but its answer was not kept (a secret shown once, or too large); `Location` names what it made. */
 export const IdempotentAnswerNotKeptError = createError('IDEMPOTENT_ANSWER_NOT_KEPT', 'The request with the Idempotency-Key "%s" was done (%s), but its answer is not kept: %s', 409)
+/** 400: one answer would exceed the plugin's `maxResponseBytes` and cannot be cut (a page-mode list, one entity with its embedded children). Arguments: the bound, what to ask for instead. */
+export const ResponseTooLargeError = createError('RESPONSE_TOO_LARGE', 'The answer would exceed %s bytes; %s', 400)

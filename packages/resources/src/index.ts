@@ -17,6 +17,7 @@ import type { PathScheme } from './lib/links.js'
 import { createPresenter, registerResourceRoutes } from './lib/routes.js'
 import { registerTaskRoutes } from './lib/task-routes.js'
 import { TaskRunner } from './lib/tasks.js'
+import { BASE_URL_MAX_LENGTH } from './lib/define.js'
 import { ResourceRegistry, type DeleteMissingPolicy, type PutPolicy } from './lib/service.js'
 import { keepsIdempotencyKeys, type IdempotencyMode, type IdempotencySettings } from './lib/idempotency.js'
 
@@ -94,7 +95,18 @@ export interface ResourcesOptions {
   idempotencyMaxAnswerBytes?: number
   /** The clock of idempotency keys, in milliseconds since the epoch (tests pass a fake one). Default `Date.now`. */
   clock?: () => number
+  /**
+   * Largest answer of a GET, in bytes of JSON (items with their embedded children). A cursor-mode
+   * list page that would be larger is cut: fewer items than `limit`, and `paging.after` continues
+   * from the last one answered. A page-mode list page, or one entity with its embedded children,
+   * that would be larger is refused: 400 `RESPONSE_TOO_LARGE` (ask for fewer items or fields).
+   * Default 4194304 (4 MiB).
+   */
+  maxResponseBytes?: number
 }
+
+/** Default `maxResponseBytes`: 4 MiB. */
+export const DEFAULT_MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 
 const PUBLIC_URL = /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/
 const PUBLIC_URL_REQUIRED = 'publicUrl is required: the absolute http(s) URL clients reach the API at, e.g. https://api.example.com (links never come from the Host header)'
@@ -103,7 +115,9 @@ const PUBLIC_URL_REQUIRED = 'publicUrl is required: the absolute http(s) URL cli
 function linkBase (publicUrl: string | (() => string), prefix: string): string | (() => string) {
   const check = (url: unknown): string => {
     if (typeof url !== 'string' || !PUBLIC_URL.test(url)) throw new InvalidResourceError(PUBLIC_URL_REQUIRED)
-    return url.replace(/\/$/, '') + prefix
+    const base = url.replace(/\/$/, '') + prefix
+    if (base.length > BASE_URL_MAX_LENGTH) throw new InvalidResourceError(`publicUrl plus the prefix must be at most ${BASE_URL_MAX_LENGTH} characters`)
+    return base
   }
   return typeof publicUrl === 'function' ? () => check(publicUrl()) : check(publicUrl)
 }
@@ -156,12 +170,14 @@ function checkOptions (options: ResourcesOptions): CheckedOptions {
   if (deleteMissing !== 'notFound' && deleteMissing !== 'ok') throw new InvalidResourceError("deleteMissing must be 'notFound' or 'ok'")
   const operationIdPrefix = options.operationIdPrefix ?? ''
   if (typeof operationIdPrefix !== 'string' || !/^[A-Za-z0-9_]*$/.test(operationIdPrefix)) throw new InvalidResourceError('operationIdPrefix must be letters, digits or "_"')
+  const maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES
+  if (!Number.isSafeInteger(maxResponseBytes) || maxResponseBytes < 65_536) throw new InvalidResourceError('maxResponseBytes must be an integer >= 65536')
   const closeStore = options.closeStore ?? true
   if (typeof closeStore !== 'boolean') throw new InvalidResourceError('closeStore must be a boolean')
   if (options.collections !== undefined && !Array.isArray(options.collections)) throw new InvalidResourceError('collections must be an array of collection names')
   if (options.tasks !== undefined && !(options.tasks instanceof TaskRunner)) throw new InvalidResourceError('tasks must be a TaskRunner')
   const idempotency = checkIdempotency(options)
-  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix, idempotency }
+  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix, maxResponseBytes, idempotency }
 }
 
 async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Promise<void> {
@@ -199,6 +215,7 @@ async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Pro
       mergePatchTypes: options.mergePatchTypes,
       operationIdPrefix: options.operationIdPrefix,
       tasks: options.tasks,
+      maxResponseBytes: options.maxResponseBytes,
       idempotency: options.idempotency
     })
   }

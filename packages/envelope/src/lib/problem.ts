@@ -3,18 +3,21 @@
  * `application/problem+json`. The members carry what the suite's own error body carries.
  */
 import { Type, type Static } from '@sinclair/typebox'
-import type { ErrorBody } from './schemas.js'
+import { DETAIL_MAX_LENGTH, ERROR_CODE_PATTERN, PARAMETERS_MAX_ITEMS, REQUEST_ID_PATTERN, type ErrorBody } from './schemas.js'
+
+/** Longest `instance` (the request path), in characters: a longer path is cut there. */
+export const INSTANCE_MAX_LENGTH = 2048
 
 /** The problem details body (RFC 9457 §3.1), with the suite's extension members (§3.2). */
 export const ProblemDetailsSchema = Type.Object({
-  type: Type.String({ description: 'RFC 9457 §3.1.1: "about:blank", the title being the HTTP status phrase' }),
-  title: Type.String({ description: 'The HTTP status phrase' }),
+  type: Type.Literal('about:blank', { description: 'RFC 9457 §3.1.1: "about:blank", the title being the HTTP status phrase' }),
+  title: Type.String({ maxLength: 64, pattern: '^[A-Za-z][A-Za-z0-9 ()\'-]*$', description: 'The HTTP status phrase' }),
   status: Type.Integer({ minimum: 400, maximum: 599 }),
-  detail: Type.String(),
-  instance: Type.String({ description: 'The request path' }),
-  errorCode: Type.String({ description: 'Extension: the error catalogue code (docs/errors.md)' }),
-  requestId: Type.String({ description: 'Extension: the request id, also sent as X-Request-Id' }),
-  parameters: Type.Optional(Type.Array(Type.Unknown(), { description: 'Extension: the values the detail names' }))
+  detail: Type.String({ maxLength: DETAIL_MAX_LENGTH }),
+  instance: Type.String({ maxLength: INSTANCE_MAX_LENGTH, pattern: '^\\S*$', description: 'The request path (cut at 2048 characters)' }),
+  errorCode: Type.String({ maxLength: 64, pattern: ERROR_CODE_PATTERN, description: 'Extension: the error catalogue code (docs/errors.md)' }),
+  requestId: Type.String({ maxLength: 128, pattern: REQUEST_ID_PATTERN, description: 'Extension: the request id, also sent as X-Request-Id' }),
+  parameters: Type.Optional(Type.Array(Type.Unknown(), { maxItems: PARAMETERS_MAX_ITEMS, description: 'Extension: the values the detail names' }))
 }, { additionalProperties: false, title: 'ProblemDetails' })
 
 /** A problem details body. */
@@ -30,7 +33,7 @@ export function toProblemDetails (body: ErrorBody, path: string): ProblemDetails
     title: body.reason,
     status: body.error,
     detail: body.detail,
-    instance: path,
+    instance: path.slice(0, INSTANCE_MAX_LENGTH),
     errorCode: body.errorCode,
     requestId: body.requestId
   }

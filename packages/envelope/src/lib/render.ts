@@ -6,7 +6,7 @@
 import { codeForStatus, reasonPhrase } from './status.js'
 import { attributeError, type AjvErrorLike } from './validation-error.js'
 import { MalformedJsonError } from '../errors.js'
-import type { ErrorBody } from './schemas.js'
+import { DETAIL_MAX_LENGTH, PARAMETERS_MAX_ITEMS, type ErrorBody } from './schemas.js'
 
 export type { ErrorBody }
 
@@ -71,11 +71,11 @@ export function renderError (thrown: unknown, requestId: string): RenderedError 
   const body: ErrorBody = {
     error: statusCode,
     reason: reasonPhrase(statusCode),
-    detail: fault ? GENERIC_5XX : (typeof err.message === 'string' && err.message !== '' ? err.message : reasonPhrase(statusCode)),
+    detail: fault ? GENERIC_5XX : (typeof err.message === 'string' && err.message !== '' ? err.message.slice(0, DETAIL_MAX_LENGTH) : reasonPhrase(statusCode)),
     errorCode,
     requestId
   }
-  if (!fault && Array.isArray(err.parameters)) body.parameters = err.parameters
+  if (!fault && Array.isArray(err.parameters)) body.parameters = err.parameters.slice(0, PARAMETERS_MAX_ITEMS)
   // A 5xx keeps none of the thrower's headers except a 503's Retry-After (RFC 9110 §10.2.3).
   const retryAfter = statusCode === 503 ? err.headers?.['retry-after'] : undefined
   const headers = fault ? (retryAfter !== undefined ? { 'retry-after': retryAfter } : undefined) : err.headers

@@ -8,6 +8,7 @@
  * - `frameworkErrors`: a bad URL (`/%zz`) and an oversized path parameter;
  * - `return503OnClosing: false`: the envelope answers the 503 while closing itself (in the
  *   error format, with `Retry-After`) instead of Fastify's bare one;
+ * - `maxConnections` (set on `app.server`): connections beyond it are closed when accepted;
  * - `requestTimeout`, `connectionTimeout`, `keepAliveTimeout`, `maxRequestsPerSocket`, and for the
  *   Node server `headersTimeout`, `maxHeaderSize` and `requireHostHeader: false` (a missing
  *   Host is answered by the envelope in the error format, not by Node with an empty 400).
@@ -35,6 +36,12 @@ export interface PlatformServerOptions {
   maxHeaderSizeBytes?: number
   /** Header carrying the request id (as the envelope's `requestIdHeader`). Default `x-request-id`. */
   requestIdHeader?: string
+  /**
+   * Most connections open at once (Node `server.maxConnections`): a connection over it is closed
+   * as soon as it is accepted, before TLS or HTTP, so a flood of idle connections cannot exhaust
+   * file descriptors or memory; the connections already open are served. Default 1024.
+   */
+  maxConnections?: number
 }
 
 const DEFAULTS: Required<PlatformServerOptions> = {
@@ -44,7 +51,8 @@ const DEFAULTS: Required<PlatformServerOptions> = {
   keepAliveTimeoutMs: 5_000,
   maxRequestsPerSocket: 1_000,
   maxHeaderSizeBytes: 16_384,
-  requestIdHeader: 'x-request-id'
+  requestIdHeader: 'x-request-id',
+  maxConnections: 1024
 }
 
 /** Options for Node's `http(s).createServer`, to spread into Fastify's `https` (or `http`) option. */
@@ -65,13 +73,15 @@ export interface FastifyHardeningOptions {
   http: NodeServerOptions
   /** The same Node server options, for `https: { key, cert, ...node }`. */
   node: NodeServerOptions
+  /** Not a Fastify option: set `app.server.maxConnections` to it once the app is made. */
+  maxConnections: number
 }
 
 /** Headers every answer made here carries besides the request id. */
 const COMMON_HEADERS = { 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' } as const
 
 function check (options: Required<PlatformServerOptions>): void {
-  for (const k of ['requestTimeoutMs', 'headersTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs', 'maxRequestsPerSocket', 'maxHeaderSizeBytes'] as const) {
+  for (const k of ['requestTimeoutMs', 'headersTimeoutMs', 'connectionTimeoutMs', 'keepAliveTimeoutMs', 'maxRequestsPerSocket', 'maxHeaderSizeBytes', 'maxConnections'] as const) {
     if (!Number.isSafeInteger(options[k]) || options[k] < 1) throw new InvalidOptionError(`${k} must be a positive integer`)
   }
   if (options.headersTimeoutMs > options.requestTimeoutMs) throw new InvalidOptionError('headersTimeoutMs must not exceed requestTimeoutMs')
@@ -154,6 +164,7 @@ export function platformServerOptions (opts: PlatformServerOptions = {}): Fastif
     keepAliveTimeout: options.keepAliveTimeoutMs,
     maxRequestsPerSocket: options.maxRequestsPerSocket,
     http: node,
-    node
+    node,
+    maxConnections: options.maxConnections
   }
 }

@@ -7,6 +7,7 @@
 import { Type, type TSchema } from '@sinclair/typebox'
 import { withParameters } from '@platform-api/envelope'
 import { InvalidPaginationError } from '../errors.js'
+import { MAX_LIMIT } from './page-request.js'
 
 /** Largest `pageNum` accepted (keeps `(pageNum - 1) * itemsPerPage` a safe integer). */
 export const MAX_PAGE_NUM = 1_000_000
@@ -43,13 +44,14 @@ export type TPageQuery = ReturnType<typeof PageQuerySchema>
 /**
  * Schema of a page-mode list answer: `{items: item[], pageNum, itemsPerPage, totalCount}`.
  * @param item - the schema of one item.
+ * @param maxLimit - the largest `itemsPerPage` (the plugin's `maxLimit`). Default 1000.
  */
-export function PageResponseSchema<T extends TSchema> (item: T) {
+export function PageResponseSchema<T extends TSchema> (item: T, maxLimit: number = MAX_LIMIT) {
   return Type.Object({
-    items: Type.Array(item),
-    pageNum: Type.Integer({ minimum: 1, description: 'This page, 1-based' }),
-    itemsPerPage: Type.Integer({ minimum: 1, description: 'Items per page asked for' }),
-    totalCount: Type.Integer({ minimum: 0, description: 'Items in the whole list' })
+    items: Type.Array(item, { maxItems: maxLimit }),
+    pageNum: Type.Integer({ minimum: 1, maximum: MAX_PAGE_NUM, description: 'This page, 1-based' }),
+    itemsPerPage: Type.Integer({ minimum: 1, maximum: maxLimit, description: 'Items per page asked for' }),
+    totalCount: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Items in the whole list' })
   }, { additionalProperties: false })
 }
 

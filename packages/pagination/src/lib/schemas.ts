@@ -4,7 +4,7 @@
  */
 import { Type, type TSchema } from '@sinclair/typebox'
 import { MAX_CURSOR_LENGTH } from './cursor.js'
-import { resolveLimits, type LimitOptions } from './page-request.js'
+import { MAX_LIMIT, resolveLimits, type LimitOptions } from './page-request.js'
 
 /** The `paging` object of a list answer. */
 export interface Paging {
@@ -16,19 +16,23 @@ export interface Paging {
   total: number
 }
 
+/** A cursor as answered: base64url (RFC 4648 §5), with a `.`-separated signature when signed. */
+const CursorSchema = Type.String({ maxLength: MAX_CURSOR_LENGTH, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)?$' })
+
 /** Schema of {@link Paging}: `{ before: string | null, after: string | null, total: integer >= 0 }`. */
 export const PagingSchema = Type.Object({
-  before: Type.Union([Type.String(), Type.Null()], { description: 'Cursor to page backwards from this page; null at the start' }),
-  after: Type.Union([Type.String(), Type.Null()], { description: 'Cursor to page forwards from this page; null at the end' }),
-  total: Type.Integer({ minimum: 0, description: 'Number of items in the whole list' })
+  before: Type.Union([CursorSchema, Type.Null()], { description: 'Cursor to page backwards from this page; null at the start' }),
+  after: Type.Union([CursorSchema, Type.Null()], { description: 'Cursor to page forwards from this page; null at the end' }),
+  total: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Number of items in the whole list' })
 }, { additionalProperties: false })
 
 /**
  * Schema of a list answer: `{ data: item[], paging: Paging }`.
  * @param item - the schema of one item (the entity schema).
+ * @param maxLimit - the largest page (the plugin's `maxLimit`), the most items `data` holds. Default 1000.
  */
-export function ListResponseSchema<T extends TSchema> (item: T) {
-  return Type.Object({ data: Type.Array(item), paging: PagingSchema })
+export function ListResponseSchema<T extends TSchema> (item: T, maxLimit: number = MAX_LIMIT) {
+  return Type.Object({ data: Type.Array(item, { maxItems: maxLimit }), paging: PagingSchema })
 }
 
 /**

@@ -185,13 +185,46 @@ export function withNameRule<S extends TSchema> (schema: S): S {
 /** The default `name` schema: 1-256 letters, digits, `_` or `-`, not starting with `-` (and {@link withNameRule}). */
 export const NameSchema = withNameRule(Type.String({ minLength: 1, maxLength: NAME_MAX_LENGTH, pattern: '^[A-Za-z0-9_][A-Za-z0-9_-]*$' }))
 
-/** `{id, name, fullyQualifiedName, href}`: how an entity points at its parent (OpenMetadata EntityReference). */
-export const EntityReferenceSchema = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  name: Type.String(),
-  fullyQualifiedName: Type.String(),
-  href: Type.String({ format: 'uri' })
-}, { additionalProperties: false, title: 'EntityReference' })
+/**
+ * What a stored name holds (the complement of the envelope's `NAME_FORBIDDEN`), as an answer
+ * schema's `pattern`: no control, format, separator, unassigned or private-use characters.
+ */
+export const NAME_CHARACTERS_PATTERN = '^[^\\p{Cc}\\p{Cf}\\p{Zl}\\p{Zp}\\p{Cn}\\p{Co}\\p{Cs}]*$'
+
+/** Longest base of links (`publicUrl` plus the version prefix), in characters; checked at registration. */
+export const BASE_URL_MAX_LENGTH = 2048
+
+/** Room for the path segments of an `href` besides the names (collections, `name/`, a UUID), in characters. */
+const HREF_PATH_ROOM = 1024
+
+/** A UUID (RFC 9562), as every entity `id` is. */
+const IdSchema = Type.String({ format: 'uuid', maxLength: 36 })
+
+/** An ISO-8601 UTC timestamp, e.g. `2026-01-02T03:04:05.678Z`. */
+const TimestampSchema = Type.String({ format: 'date-time', maxLength: 32 })
+
+/** The `href` of an entity whose fullyQualifiedName is at most `encodedNameLength` characters URL-encoded. */
+function hrefSchema (encodedNameLength: number): TSchema {
+  return Type.String({ format: 'uri', maxLength: BASE_URL_MAX_LENGTH + HREF_PATH_ROOM + encodedNameLength })
+}
+
+/** The answered `name` / `fullyQualifiedName` of at most `maxLength` characters. */
+function storedNameSchema (maxLength: number): TSchema {
+  return Type.String({ maxLength, pattern: NAME_CHARACTERS_PATTERN })
+}
+
+/** `{id, name, fullyQualifiedName, href}` of a parent with the given name lengths. */
+function entityReferenceSchema (name: number, fullyQualifiedName: number, encoded: number): TObject {
+  return Type.Object({
+    id: IdSchema,
+    name: storedNameSchema(name),
+    fullyQualifiedName: storedNameSchema(fullyQualifiedName),
+    href: hrefSchema(encoded)
+  }, { additionalProperties: false, title: 'EntityReference' })
+}
+
+/** `{id, name, fullyQualifiedName, href}`: how an entity points at its parent (OpenMetadata EntityReference), for default names. */
+export const EntityReferenceSchema = entityReferenceSchema(NAME_MAX_LENGTH, 4 * NAME_MAX_LENGTH + 3, 4 * NAME_MAX_LENGTH + 3)
 
 /** The schemas derived from one declaration. */
 export interface ResourceSchemas {
@@ -211,6 +244,8 @@ export interface ResourceSchemas {
   maxFullyQualifiedNameLength: number
   /** Longest fullyQualifiedName once percent-encoded in a URL path (Fastify's `maxParamLength` must allow it). */
   maxEncodedFullyQualifiedNameLength: number
+  /** Longest own name, in characters. */
+  maxNameLength: number
 }
 
 /** Longest name a name schema admits, and how long it can get percent-encoded (12 characters per code point outside the default pattern). */
@@ -233,7 +268,7 @@ export function deriveSchemas (def: AnyResourceDefinition, parent?: ResourceSche
   const createProps: TProperties = {}
   if (def.name !== false) createProps.name = withNameRule(def.name ?? NameSchema)
   if (def.parent !== undefined) {
-    createProps[def.parent.field] = Type.String({ minLength: 1, maxLength: parent?.maxFullyQualifiedNameLength ?? 1024, description: `fullyQualifiedName of the ${String(def.parent.collection)} entity` })
+    createProps[def.parent.field] = Type.String({ minLength: 1, maxLength: parent?.maxFullyQualifiedNameLength ?? 1024, pattern: NAME_CHARACTERS_PATTERN, description: `fullyQualifiedName of the ${String(def.parent.collection)} entity` })
   }
   Object.assign(createProps, fields)
   const create = Type.Object(createProps, { additionalProperties: false, 'x-read-only': def.name === false ? [...readOnly, 'name'] : readOnly })
@@ -241,14 +276,21 @@ export function deriveSchemas (def: AnyResourceDefinition, parent?: ResourceSche
     additionalProperties: false,
     'x-read-only': [...readOnly, 'name', ...(def.parent !== undefined ? [def.parent.field] : [])]
   })
-  const entityProps: TProperties = { id: Type.String({ format: 'uuid' }), name: Type.String() }
-  if (hasFqn) entityProps.fullyQualifiedName = Type.String()
-  entityProps.href = Type.String({ format: 'uri' })
-  if (def.parent !== undefined) entityProps[def.parent.field] = EntityReferenceSchema
+  const own = nameLengths(def)
+  const maxFullyQualifiedNameLength = own.chars + (parent !== undefined ? parent.maxFullyQualifiedNameLength + 1 : 0)
+  const maxEncodedFullyQualifiedNameLength = own.encoded + (parent !== undefined ? parent.maxEncodedFullyQualifiedNameLength + 1 : 0)
+  const entityProps: TProperties = { id: IdSchema, name: storedNameSchema(own.chars) }
+  if (hasFqn) entityProps.fullyQualifiedName = storedNameSchema(maxFullyQualifiedNameLength)
+  entityProps.href = hrefSchema(maxEncodedFullyQualifiedNameLength)
+  if (def.parent !== undefined) {
+    entityProps[def.parent.field] = parent !== undefined
+      ? entityReferenceSchema(parent.maxNameLength, parent.maxFullyQualifiedNameLength, parent.maxEncodedFullyQualifiedNameLength)
+      : EntityReferenceSchema
+  }
   Object.assign(entityProps, fields, def.readOnlyFields?.properties ?? {})
-  entityProps.createdAt = Type.String({ format: 'date-time' })
-  entityProps.updatedAt = Type.String({ format: 'date-time' })
-  entityProps.version = Type.Integer({ minimum: 1 })
+  entityProps.createdAt = TimestampSchema
+  entityProps.updatedAt = TimestampSchema
+  entityProps.version = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, format: 'int64' })
   const properties = Object.keys(entityProps)
   // In answers every property but id, name and href may be left out (`?fields`); defaults are for requests only.
   const answered: TProperties = {}
@@ -257,8 +299,5 @@ export function deriveSchemas (def: AnyResourceDefinition, parent?: ResourceSche
     answered[key] = key === 'id' || key === 'name' || key === 'href' ? rest as TSchema : Type.Optional(rest as TSchema)
   }
   const entity = Type.Object(answered, { additionalProperties: false, title: def.entityName ?? def.collection })
-  const own = nameLengths(def)
-  const maxFullyQualifiedNameLength = own.chars + (parent !== undefined ? parent.maxFullyQualifiedNameLength + 1 : 0)
-  const maxEncodedFullyQualifiedNameLength = own.encoded + (parent !== undefined ? parent.maxEncodedFullyQualifiedNameLength + 1 : 0)
-  return { create, patchable, entity, writable, properties, readOnly, maxFullyQualifiedNameLength, maxEncodedFullyQualifiedNameLength }
+  return { create, patchable, entity, writable, properties, readOnly, maxFullyQualifiedNameLength, maxEncodedFullyQualifiedNameLength, maxNameLength: own.chars }
 }

@@ -62,7 +62,9 @@ export const REPLAYED_HEADER = 'idempotent-replayed'
 /** The `headers` schema of a POST route that takes the key (OpenAPI: a header parameter). */
 export function idempotencyHeaderSchema (mode: 'optional' | 'required', lifetimeSeconds: number): TSchema {
   return Type.Object({
+    // maxLength: the largest header section Node takes by default (16 KiB, 431 beyond); the key itself is checked by the parser (400 INVALID_IDEMPOTENCY_KEY).
     'idempotency-key': Type.Optional(Type.String({
+      maxLength: 16_384,
       description: `${mode === 'required' ? 'Required. ' : ''}draft-ietf-httpapi-idempotency-key-header: an RFC 8941 string of 1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters, e.g. "8e03978e-40d5-43e8-bc93-6894a57f9324". A retry with the same key and body within ${lifetimeSeconds} s replays the first answer (Idempotent-Replayed: true) without a second write; the same key with another body is 422 IDEMPOTENCY_KEY_REUSED; while the first request is in flight, 409 IDEMPOTENCY_KEY_IN_USE. Keys are per API key.`
     }))
   })

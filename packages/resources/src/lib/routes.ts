@@ -14,11 +14,11 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
 import { InvalidCursorError, ListResponseSchema, PageResponseSchema } from '@platform-api/pagination'
-import { EntityNotFoundError, InvalidResourceError } from '../errors.js'
+import { EntityNotFoundError, InvalidResourceError, ResponseTooLargeError } from '../errors.js'
 import type { ActionContext, ActionResult, ResourceAction } from './actions.js'
 import { etagOf, ifAbsent, ifMatch, readPreconditions } from './conditional.js'
 import { idempotencyHeaderSchema, idempotencyResponses, idempotent, type IdempotencySettings } from './idempotency.js'
-import { NameSchema } from './define.js'
+import { NAME_CHARACTERS_PATTERN, NameSchema } from './define.js'
 import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
 import { requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
@@ -52,6 +52,24 @@ export interface RouteOptions {
   tasks: TaskRunner | undefined
   /** `Idempotency-Key` on POST (a resource's `idempotencyKey` overrides the mode). */
   idempotency: IdempotencySettings
+  /** Largest GET answer, in bytes of JSON (see the plugin option). */
+  maxResponseBytes: number
+}
+
+/** Bytes kept free under `maxResponseBytes` for what surrounds the items (`paging`, a status envelope). */
+const WRAPPER_ROOM_BYTES = 4096
+
+/**
+ * The longest prefix of `items` whose JSON fits in `maxBytes` (with room for the wrapper).
+ * @returns how many items fit (0 when even the first does not).
+ */
+function itemsThatFit (items: readonly unknown[], maxBytes: number): number {
+  let bytes = WRAPPER_ROOM_BYTES
+  for (let i = 0; i < items.length; i++) {
+    bytes += Buffer.byteLength(JSON.stringify(items[i])) + 1
+    if (bytes > maxBytes) return i
+  }
+  return items.length
 }
 
 /** Most children embedded in one list answer, over all its items. */
@@ -59,8 +77,8 @@ export const MAX_EMBEDDED_PER_ANSWER = 10_000
 
 /** How many children of one collection an answer embeds (a `paging`-style signal when cut). */
 const EmbeddedCountSchema = Type.Object({
-  total: Type.Integer({ minimum: 0, description: 'Children in the store' }),
-  returned: Type.Integer({ minimum: 0, description: 'Children in this answer' }),
+  total: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: 'Children in the store' }),
+  returned: Type.Integer({ minimum: 0, maximum: MAX_EMBEDDED, description: 'Children in this answer' }),
   truncated: Type.Boolean({ description: 'true when returned < total: list the children collection with a parent filter and cursors for the rest' })
 }, { additionalProperties: false })
 type EmbeddedCount = Static<typeof EmbeddedCountSchema>
@@ -84,7 +102,7 @@ const RULES = {
   deleteOk: 'StarRocks: DELETE has DROP IF EXISTS semantics: success (result null) when absent; 409 ENTITY_NOT_EMPTY while children exist unless ?recursive=true.'
 } as const
 
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false })
 const FIELDS_PATTERN = '^[A-Za-z0-9_]+(,[A-Za-z0-9_]+)*$'
 /** Write routes take no query parameters; an unknown one is 400 rather than silently ignored. */
 const NoQuery = Type.Object({}, { additionalProperties: false })
@@ -166,7 +184,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   // The entity as answered: its properties, and the children `?fields` may embed.
   const answered = Type.Object({
     ...service.schemas.entity.properties,
-    ...Object.fromEntries([...embeddable].map(([name, child]) => [name, Type.Optional(Type.Array(child.service.schemas.entity))])),
+    ...Object.fromEntries([...embeddable].map(([name, child]) => [name, Type.Optional(Type.Array(child.service.schemas.entity, { maxItems: MAX_EMBEDDED }))])),
     ...(embeddable.size > 0 ? { embedded: Type.Optional(Type.Object(Object.fromEntries([...embeddable.keys()].map((name) => [name, Type.Optional(EmbeddedCountSchema)])), { additionalProperties: false, description: 'Per embedded collection: how many children there are and how many this answer holds (truncated: true when cut)' })) } : {})
   }, { additionalProperties: false, title: service.schemas.entity.title })
   const withOneTime = def.oneTimeFields !== undefined
@@ -228,7 +246,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
 
   if (ops.has('list')) {
     const filterProps: TProperties = {}
-    if (scheme === 'flat' && def.parent !== undefined) filterProps[def.parent.field] = Type.Optional(Type.String({ minLength: 1, maxLength: 1024, description: `fullyQualifiedName of the parent ${String(def.parent.collection)} entity` }))
+    if (scheme === 'flat' && def.parent !== undefined) filterProps[def.parent.field] = Type.Optional(Type.String({ minLength: 1, maxLength: 1024, pattern: NAME_CHARACTERS_PATTERN, description: `fullyQualifiedName of the parent ${String(def.parent.collection)} entity` }))
     for (const f of def.filters ?? []) {
       const schema = (def.fields.properties as TProperties)[f] ?? (def.readOnlyFields?.properties as TProperties | undefined)?.[f]
       if (schema !== undefined) {
@@ -240,7 +258,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     const pagingQuery = options.pagination === 'page' ? fastify.pagination.pageQuerySchema.properties : fastify.pagination.querySchema.properties
     const querystring = Type.Object({ ...pagingQuery, fields: fieldsQuery, ...filterProps }, { additionalProperties: false })
     const filterNames = Object.keys(filterProps)
-    const page = options.pagination === 'page' ? PageResponseSchema(answered) : ListResponseSchema(answered)
+    const page = options.pagination === 'page' ? PageResponseSchema(answered, fastify.pagination.maxLimit) : ListResponseSchema(answered, fastify.pagination.maxLimit)
     const listDoc = doc(`list${Entities}`, `List ${def.collection}`, options.pagination === 'page' ? RULES.listPage : RULES.listCursor)
     app.get(collectionPath, { schema: { ...listDoc, ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request) => {
       const query = request.query as Record<string, unknown> & { fields?: string, limit?: number, before?: string, after?: string, pageNum?: number, itemsPerPage?: number }
@@ -252,7 +270,10 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       if (options.pagination === 'page') {
         const p = fastify.pagination.parsePage(query)
         const result = await service.list({ limit: p.limit, offset: p.offset }, filter)
-        return { items: await presentAll(result.items, fields), pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
+        const items = await presentAll(result.items, fields)
+        // A page cannot be cut here: pageNum counts whole pages.
+        if (itemsThatFit(items, options.maxResponseBytes) < items.length) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'ask for fewer items (itemsPerPage) or leave embedded collections out of ?fields')
+        return { items, pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
       }
       // Cursors are bound to this collection, its sort and this filter (a cursor of another list is 400).
       const scope = JSON.stringify([def.collection, 'fullyQualifiedName', Object.entries(filter).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)])
@@ -265,14 +286,24 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
         page[side] = [item.fullyQualifiedName]
       }
       const result = await service.list(page as ListPage, filter)
-      const first = result.items[0]
-      const last = result.items.at(-1)
+      const data = await presentAll(result.items, fields)
+      // Over maxResponseBytes: fewer items, and `after` continues from the last one answered.
+      const fit = page.before !== undefined ? itemsThatFit([...data].reverse(), options.maxResponseBytes) : itemsThatFit(data, options.maxResponseBytes)
+      if (fit === 0 && data.length > 0) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'this one item is larger: leave embedded collections out of ?fields')
+      const cut = fit < data.length
+      // A page read backwards (`before`) ends at the cursor: its last items are the ones next to it.
+      const kept = cut ? (page.before !== undefined ? data.slice(data.length - fit) : data.slice(0, fit)) : data
+      const items = cut ? (page.before !== undefined ? result.items.slice(result.items.length - fit) : result.items.slice(0, fit)) : result.items
+      const first = items[0]
+      const last = items.at(-1)
       const cursor = (item: StoredEntity): string => fastify.pagination.scopedCursor({ key: [item.fullyQualifiedName], id: item.id }, scope)
+      const hasBefore = result.hasBefore || (cut && page.before !== undefined)
+      const hasAfter = result.hasAfter || (cut && page.before === undefined)
       return {
-        data: await presentAll(result.items, fields),
+        data: kept,
         paging: {
-          before: result.hasBefore && first !== undefined ? cursor(first) : null,
-          after: result.hasAfter && last !== undefined ? cursor(last) : null,
+          before: hasBefore && first !== undefined ? cursor(first) : null,
+          after: hasAfter && last !== undefined ? cursor(last) : null,
           total: result.total
         }
       }
@@ -286,7 +317,9 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       const fields = parseFields(rawFields)
       reply.header('etag', etagOf(entity))
       if (readPreconditions(request, entity)) return await reply.code(304).send()
-      return await present(entity, fields)
+      const answer = await present(entity, fields)
+      if (itemsThatFit([answer], options.maxResponseBytes) === 0) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'leave embedded collections out of ?fields and list them with a parent filter')
+      return answer
     }
     const getDoc = scheme === 'flat' ? doc(`get${Entity}`, `Get a ${service.entityName} by id`, RULES.getFlat) : doc(`get${Entity}`, `Get a ${service.entityName} by its path`, RULES.getNested)
     app.get(itemPath, { schema: { ...getDoc, params: itemParams, querystring, response }, config: read }, async (request, reply) => {
@@ -294,7 +327,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     })
     if (scheme === 'flat') {
       const NameParams = Type.Object({
-        fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, description: 'fullyQualifiedName, URL-encoded' })
+        fqn: Type.String({ minLength: 1, maxLength: service.schemas.maxFullyQualifiedNameLength, pattern: NAME_CHARACTERS_PATTERN, description: 'fullyQualifiedName, URL-encoded' })
       }, { additionalProperties: false })
       app.get(`${collectionPath}/name/:fqn`, { schema: { ...doc(`get${Entity}ByName`, `Get a ${service.entityName} by fullyQualifiedName`, RULES.getByName), params: NameParams, querystring, response }, config: read }, async (request, reply) => {
         return await getOne(request, request.query.fields, reply, await service.getByName(request.params.fqn))
@@ -418,7 +451,7 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
         ...(at.params !== undefined ? { params: at.params } : {}),
         ...extras.headers,
         querystring: NoQuery,
-        body: { content: Object.fromEntries(action.mediaTypes.map((t) => [t, { schema: t === 'application/json' ? body : { type: 'string' } }])) },
+        body: { content: Object.fromEntries(action.mediaTypes.map((t) => [t, { schema: t === 'application/json' ? body : { type: 'string', maxLength: fastify.initialConfig.bodyLimit, description: `The body, as ${t} text, at most bodyLimit bytes` } }])) },
         response: { ...fastify.envelope.responses(Object.fromEntries(Object.entries(action.responses).map(([code, schema]) => [code, schema === 'entity' ? at.answered : schema]))), ...extras.responses }
       },
       config: at.config,

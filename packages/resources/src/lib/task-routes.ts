@@ -11,9 +11,9 @@ import { etagOf } from './conditional.js'
 import type { EntityPresenter } from './links.js'
 import type { ResourceService } from './service.js'
 import type { StoredEntity } from './store.js'
-import { withLiveProgress, type TaskRunner } from './tasks.js'
+import { TASK_TYPE_PATTERN, withLiveProgress, type TaskRunner } from './tasks.js'
 
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid', maxLength: 36 }) }, { additionalProperties: false })
 
 /** Register `GET /tasks`, `GET /tasks/{id}`, `DELETE /tasks/{id}` for `runner`. */
 export function registerTaskRoutes (fastify: FastifyInstance, runner: TaskRunner, service: ResourceService, presenter: EntityPresenter, operationIdPrefix: string): void {
@@ -23,11 +23,11 @@ export function registerTaskRoutes (fastify: FastifyInstance, runner: TaskRunner
   const op = (name: string): string => operationIdPrefix === '' ? name : `${operationIdPrefix}${name.charAt(0).toUpperCase()}${name.slice(1)}`
   const filters = Type.Object({
     ...fastify.pagination.querySchema.properties,
-    type: Type.Optional(Type.String({ maxLength: 64 })),
+    type: Type.Optional(Type.String({ maxLength: 64, pattern: TASK_TYPE_PATTERN })),
     status: Type.Optional(Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s))))
   }, { additionalProperties: false })
   app.get('/tasks', {
-    schema: { operationId: op('listTasks'), summary: 'List tasks', description: 'Asynchronous work (202 Accepted): status, progress, result, error.', tags: ['tasks'], querystring: filters, response: responses({ 200: ListResponseSchema(entity) }) },
+    schema: { operationId: op('listTasks'), summary: 'List tasks', description: 'Asynchronous work (202 Accepted): status, progress, result, error.', tags: ['tasks'], querystring: filters, response: responses({ 200: ListResponseSchema(entity, app.pagination.maxLimit) }) },
     config: { permission: 'task:read' }
   }, async (request) => {
     const { type, status, ...paging } = request.query

@@ -10,7 +10,7 @@
 import { randomUUID } from 'node:crypto'
 import { Type, type Static, type TSchema } from '@sinclair/typebox'
 import type { FastifyRequest } from 'fastify'
-import { attributeError, renderError, type AjvErrorLike } from '@platform-api/envelope'
+import { ErrorBodySchema, attributeError, renderError, type AjvErrorLike } from '@platform-api/envelope'
 import { defineResource, type Entity } from './define.js'
 import { TaskNotCancellableError, VersionConflictError } from '../errors.js'
 import type { ResourceRegistry, ResourceService } from './service.js'
@@ -20,14 +20,10 @@ import type { Store, StoredEntity } from './store.js'
 export type TaskStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
 
 /** The task's error, in the error format (without a request id of its own: the submitting request's). */
-export const TaskErrorSchema = Type.Object({
-  error: Type.Integer(),
-  reason: Type.String(),
-  detail: Type.String(),
-  errorCode: Type.String(),
-  parameters: Type.Optional(Type.Array(Type.Unknown())),
-  requestId: Type.String()
-}, { additionalProperties: false })
+export const TaskErrorSchema = Type.Object({ ...ErrorBodySchema.properties }, { additionalProperties: false })
+
+/** A task type name: a letter, then letters, digits or `_` (e.g. `ddlImport`). */
+export const TASK_TYPE_PATTERN = '^[A-Za-z][A-Za-z0-9_]{0,63}$'
 
 /** The `tasks` resource: read-only for clients, written by the runner. */
 export const tasks = defineResource({
@@ -38,13 +34,13 @@ export const tasks = defineResource({
   operations: [],
   fields: Type.Object({}),
   readOnlyFields: Type.Object({
-    type: Type.String({ description: 'The task type, e.g. ddlImport' }),
+    type: Type.String({ maxLength: 64, pattern: TASK_TYPE_PATTERN, description: 'The task type, e.g. ddlImport' }),
     status: Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
     progress: Type.Integer({ minimum: 0, maximum: 100, description: 'Percent done' }),
     result: Type.Optional(Type.Unknown({ description: 'What the task made, once succeeded' })),
     error: Type.Optional(TaskErrorSchema),
-    startedAt: Type.Optional(Type.String({ format: 'date-time' })),
-    finishedAt: Type.Optional(Type.String({ format: 'date-time' }))
+    startedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 32 })),
+    finishedAt: Type.Optional(Type.String({ format: 'date-time', maxLength: 32 }))
   }),
   hiddenFields: Type.Object({
     input: Type.Unknown(),
@@ -119,6 +115,9 @@ export class TaskRunner {
 
   /** @throws RESOURCES_INVALID_OPTION (as a TypeError) for a bad option. */
   constructor (options: TaskRunnerOptions) {
+    for (const t of options.types) {
+      if (typeof t.type !== 'string' || !new RegExp(TASK_TYPE_PATTERN).test(t.type)) throw new TypeError(`TaskRunner: task type ${JSON.stringify(t.type)} must match ${TASK_TYPE_PATTERN}`)
+    }
     this.#types = new Map(options.types.map((t) => [t.type, t as TaskType<unknown, unknown>]))
     this.#options = {
       concurrency: options.concurrency ?? 2,
