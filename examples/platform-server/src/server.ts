@@ -94,17 +94,21 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
   const registry = new ResourceRegistry(store, RESOURCES)
   // Per address before authentication (failed Digest attempts count), per API key after it.
   if (options.rateLimit !== false) await registerRateLimits(app, options.rateLimit)
+  const publicUrl = options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined))
   const runner = new TaskRunner({ types: [ddlImport], concurrency: 2 })
   const usage = new UsageRecorder(store, options.usageFlushIntervalMs ?? 2000)
   // Before the routes: @fastify/swagger collects them as they are added.
   await app.register(platformApiDocs, {
     rateLimit: options.rateLimit !== false,
+    allowOrigin: true,
     info: { title: 'Platform API (example server)', version: '1.0.0', description: 'Catalogs, databases, tables, columns, integrations and API keys; /api/v1 (OpenMetadata and Atlas conventions) and /api/v2 (StarRocks conventions). Every /api route needs HTTP Digest (RFC 7616).' }
   })
   await app.register(fastifyPlatformApi, {
     // Count the use of each access list entry, off the request path (batched writes).
     accessList: { onMatch: (request, entry, address) => { if (request.principal !== null) usage.record(request.principal.id, entry, address) } },
-    envelope: options.envelope ?? {},
+    // The CORS policy made explicit: only the server's own origin (its documentation page) may
+    // read the answers from a browser (OWASP API8:2023); an app's envelope options may change it.
+    envelope: { allowOrigin: () => new URL(typeof publicUrl === 'string' ? publicUrl : publicUrl()).origin, ...(options.envelope ?? {}) },
     auth: {
       ...(options.digest ?? {}),
       keyStore: new ResourceKeyStore(store),
@@ -113,7 +117,7 @@ export async function buildServer (options: BuildServerOptions = {}): Promise<{ 
       ...(options.nonceCountStore !== undefined ? { nonceCountStore: options.nonceCountStore } : {})
     },
     ...(options.cursorSecret !== undefined ? { pagination: { cursorSecret: options.cursorSecret } } : {}),
-    publicUrl: options.publicUrl ?? (() => listeningOrigin(app, options.https !== undefined)),
+    publicUrl,
     versions: [
       { prefix: '/api/v1', registry, tasks: runner },
       // StarRocks conventions over the same store (API-CONTRACT.md "/api/v2").

@@ -65,6 +65,19 @@ export interface EnvelopeOptions {
    * any handler. Default 64.
    */
   maxJsonDepth?: number
+  /**
+   * The one web origin (`scheme://host[:port]`, e.g. `https://console.example.com`, or the API's
+   * own origin) whose scripts may read the answers: sent as `Access-Control-Allow-Origin` on
+   * every answer (the Fetch standard's CORS protocol; OWASP API8:2023 asks for an explicit
+   * origin). Preflight requests are not answered, so a script of another origin can read only
+   * answers to simple requests; a script cannot answer a Digest challenge anyway. `false`
+   * (default) sends no header: browsers then refuse every other origin's script the answer.
+   * A function (e.g. when the origin is known only once the server listens) is called on the
+   * first request, once.
+   * @throws ENVELOPE_INVALID_OPTION when it is not a serialized origin (`new URL(o).origin === o`, http or https):
+   *   at registration, or for a function on the first request (answered 500, logged).
+   */
+  allowOrigin?: string | false | (() => string)
 }
 
 const DEFAULTS: Required<EnvelopeOptions> = {
@@ -75,7 +88,8 @@ const DEFAULTS: Required<EnvelopeOptions> = {
   trustRequestId: true,
   methodNotAllowed: true,
   notAcceptable: true,
-  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH
+  maxJsonDepth: DEFAULT_MAX_JSON_DEPTH,
+  allowOrigin: false
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/
@@ -85,9 +99,23 @@ function checkOptions (options: Required<EnvelopeOptions>): void {
   if (!Number.isInteger(options.hstsMaxAgeSeconds) || options.hstsMaxAgeSeconds < 0) throw new InvalidOptionError('hstsMaxAgeSeconds must be an integer >= 0')
   if (typeof options.requestIdHeader !== 'string' || !/^[a-z0-9-]+$/i.test(options.requestIdHeader)) throw new InvalidOptionError('requestIdHeader must be a header name')
   if (!Number.isInteger(options.maxJsonDepth) || options.maxJsonDepth < 1 || options.maxJsonDepth > 10_000) throw new InvalidOptionError('maxJsonDepth must be an integer from 1 to 10000')
+  if (options.allowOrigin !== false && typeof options.allowOrigin !== 'function') checkOrigin(options.allowOrigin)
   for (const k of ['httpsOnly', 'trustRequestId', 'methodNotAllowed', 'notAcceptable'] as const) {
     if (typeof options[k] !== 'boolean') throw new InvalidOptionError(`${k} must be a boolean`)
   }
+}
+
+/** `value` as a serialized http(s) origin (WHATWG URL: `new URL(value).origin === value`); else ENVELOPE_INVALID_OPTION. */
+function checkOrigin (value: unknown): string {
+  let ok = false
+  if (typeof value === 'string' && value.length <= 2048) {
+    try {
+      const url = new URL(value)
+      ok = (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value
+    } catch {}
+  }
+  if (!ok) throw new InvalidOptionError(`allowOrigin must be false or an origin such as "https://console.example.com" (scheme, host, optional port; no path), got ${JSON.stringify(value)}`)
+  return value as string
 }
 
 /** The StarRocks-style body (`style: 'status'`). */
@@ -155,7 +183,12 @@ function envelopeDecorator (style: 'plain' | 'status'): EnvelopeDecorator {
 
 /** Set on the context where the envelope is first registered; nested registrations inherit it. */
 const kRoot = Symbol('platform-api.envelope.root')
-interface EnvelopeRoot { registry: AllowRegistry, methodNotAllowed: boolean }
+interface EnvelopeRoot {
+  registry: AllowRegistry
+  methodNotAllowed: boolean
+  /** `Access-Control-Allow-Origin` of every answer, `false` for none; a function until the first request resolves it. */
+  allowOrigin: string | false | (() => string)
+}
 
 async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promise<void> {
   const options: Required<EnvelopeOptions> = { ...DEFAULTS, ...opts }
@@ -166,7 +199,7 @@ async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promi
   // it only sets what differs per context: the style and the error and not-found handlers.
   let root = (fastify as unknown as Record<symbol, EnvelopeRoot | undefined>)[kRoot]
   if (root === undefined) {
-    root = { registry: new AllowRegistry(), methodNotAllowed: options.methodNotAllowed }
+    root = { registry: new AllowRegistry(), methodNotAllowed: options.methodNotAllowed, allowOrigin: options.allowOrigin }
     fastify.decorate(kRoot as unknown as string, root)
     fastify.decorate('envelope', envelopeDecorator(options.style))
     if (!fastify.hasDecorator('httpErrors')) await fastify.register(fastifySensible)
@@ -183,10 +216,12 @@ async function envelope (fastify: FastifyInstance, opts: EnvelopeOptions): Promi
     })
   }
 
+  const rootState = root
   fastify.setErrorHandler(function envelopeErrorHandler (error, request, reply) {
     const rendered = renderError(error, request.id)
     // Also for an error thrown before the envelope's onRequest hook ran (e.g. an app's earlier hook).
     reply.header(options.requestIdHeader.toLowerCase(), request.id).header('cache-control', 'no-store').header('x-content-type-options', 'nosniff')
+    if (typeof rootState.allowOrigin === 'string') reply.header('access-control-allow-origin', rootState.allowOrigin)
     if (rendered.fault) request.log.error({ err: error }, 'request failed')
     else request.log.info({ errorCode: rendered.body.errorCode, statusCode: rendered.statusCode }, rendered.body.detail)
     if (rendered.headers !== undefined) reply.headers(rendered.headers)
@@ -241,6 +276,10 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
     reply.header(header, request.id)
     reply.cacheControl('no-store')
     reply.header('x-content-type-options', 'nosniff')
+    if (root.allowOrigin !== false) {
+      if (typeof root.allowOrigin === 'function') root.allowOrigin = checkOrigin(root.allowOrigin())
+      reply.header('access-control-allow-origin', root.allowOrigin)
+    }
     if (closing) {
       reply.header('connection', 'close')
       throw withHeaders(new ServiceClosingError(), { 'retry-after': '1' })

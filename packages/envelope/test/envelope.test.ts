@@ -201,3 +201,29 @@ t.test('nested registration: the prefix gets StarRocks bodies, inherits request 
   const rootMissing = await app.inject({ method: 'GET', url: '/nowhere' })
   t.equal(rootMissing.json().errorCode, 'NOT_FOUND', 'the root keeps its plain style')
 })
+
+t.test('allowOrigin: the CORS policy made explicit (OWASP API8:2023), one origin on every answer, or none', async (t) => {
+  const none = await build(t)
+  for (const url of ['/things/1', '/nowhere', '/boom']) {
+    t.equal((await none.inject({ url, headers: { origin: 'https://evil.example' } })).headers['access-control-allow-origin'], undefined, `default: no header on ${url}`)
+  }
+  const one = await build(t, { allowOrigin: 'https://console.example.com' })
+  for (const url of ['/things/1', '/nowhere', '/boom', '/teapot']) {
+    const res = await one.inject({ url, headers: { origin: 'https://evil.example' } })
+    t.equal(res.headers['access-control-allow-origin'], 'https://console.example.com', `${url} (${res.statusCode})`)
+  }
+  let calls = 0
+  const later = await build(t, { allowOrigin: () => { calls++; return 'https://127.0.0.1:8443' } })
+  t.equal(calls, 0, 'a function is not called at registration')
+  for (let i = 0; i < 3; i++) t.equal((await later.inject({ url: '/things/1' })).headers['access-control-allow-origin'], 'https://127.0.0.1:8443')
+  t.equal(calls, 1, 'a function is called once, on the first request')
+  const wrongLater = await build(t, { allowOrigin: () => 'https://a.example/path' })
+  const res = await wrongLater.inject({ url: '/things/1' })
+  t.equal(res.statusCode, 500, "a function's answer that is no origin is a fault of the server")
+  t.equal(res.headers['access-control-allow-origin'], undefined)
+  for (const bad of ['*', 'null', 'https://a.example/', 'https://a.example/path', 'ftp://a.example', 'a.example', '', true, 1]) {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await t.rejects(async () => { await app.register(envelope, { allowOrigin: bad as string }) }, { code: 'ENVELOPE_INVALID_OPTION', message: /allowOrigin/ }, JSON.stringify(bad))
+  }
+})

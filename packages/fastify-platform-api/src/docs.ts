@@ -31,6 +31,11 @@ export interface PlatformApiDocsOptions {
    * 429 (with `Retry-After`) on every operation and the headers on every 2xx and 4xx answer. Default `false`.
    */
   rateLimit?: boolean
+  /**
+   * The API sends `Access-Control-Allow-Origin` on every answer (the envelope's `allowOrigin`):
+   * document the header on every answer (OWASP API8:2023 "define CORS origin"). Default `false`.
+   */
+  allowOrigin?: boolean
 }
 
 export { DocsInvalidOptionError }
@@ -82,7 +87,7 @@ function integerFormats (node: unknown): void {
  * kept once in `components.responses` (one per error style, named after the schema's title) and
  * referenced; the headers are in `components.headers`. Changes `document` in place; idempotent.
  */
-function documentCommonAnswers (document: OpenApiDocument, rateLimit: boolean): void {
+function documentCommonAnswers (document: OpenApiDocument, rateLimit: boolean, allowOrigin: boolean): void {
   const components = (document.components ??= {}) as { responses?: Record<string, unknown>, headers?: Record<string, unknown> }
   const shared = (components.responses ??= {})
   const named = new Map<string, string>()
@@ -103,6 +108,10 @@ function documentCommonAnswers (document: OpenApiDocument, rateLimit: boolean): 
   if (rateLimit) {
     const headers = (components.headers ??= {})
     Object.assign(headers, structuredClone(RATE_LIMIT_HEADERS), { 'Retry-After': { description: 'Seconds to wait before trying again (RFC 9110 §10.2.3)', schema: { type: 'integer', format: 'int32', minimum: 0, maximum: INT32 - 1 } } })
+  }
+  if (allowOrigin) {
+    const headers = (components.headers ??= {})
+    headers[ALLOW_ORIGIN] = { description: 'The one web origin whose scripts may read the answer (CORS; envelope option allowOrigin)', schema: { type: 'string', format: 'uri', maxLength: 2048 } }
   }
   // New objects at each use: shared ones would become YAML anchors and aliases.
   const rateLimitRefs = (): Record<string, { $ref: string }> => Object.fromEntries(Object.keys(RATE_LIMIT_HEADERS).map((h) => [h, { $ref: `#/components/headers/${h}` }]))
@@ -140,7 +149,23 @@ function documentCommonAnswers (document: OpenApiDocument, rateLimit: boolean): 
       op.responses = responses
     }
   }
+  if (allowOrigin) {
+    const withOrigin = (response: { headers?: Record<string, unknown> }): void => {
+      response.headers = { [ALLOW_ORIGIN]: { $ref: `#/components/headers/${ALLOW_ORIGIN}` }, ...(response.headers ?? {}) }
+    }
+    for (const response of Object.values(shared)) withOrigin(response as { headers?: Record<string, unknown> })
+    for (const item of Object.values(document.paths ?? {})) {
+      for (const [method, operation] of Object.entries(item)) {
+        if (!HTTP_METHODS.has(method)) continue
+        for (const response of Object.values((operation as { responses?: Responses }).responses ?? {})) {
+          if (!('$ref' in response)) withOrigin(response)
+        }
+      }
+    }
+  }
 }
+
+const ALLOW_ORIGIN = 'Access-Control-Allow-Origin'
 
 /**
  * The part of an OpenAPI document under one path prefix (e.g. `/api/v1`), for a document per API
@@ -176,6 +201,7 @@ async function docs (fastify: FastifyInstance, options: PlatformApiDocsOptions):
     throw new DocsInvalidOptionError('servers must be an array of { url }')
   }
   if (options.rateLimit !== undefined && typeof options.rateLimit !== 'boolean') throw new DocsInvalidOptionError('rateLimit must be a boolean')
+  if (options.allowOrigin !== undefined && typeof options.allowOrigin !== 'boolean') throw new DocsInvalidOptionError('allowOrigin must be a boolean')
 
   // The page and the documents are public: no Digest, no access list (they say nothing secret).
   fastify.addHook('onRoute', (route: RouteOptions) => {
@@ -208,7 +234,7 @@ async function docs (fastify: FastifyInstance, options: PlatformApiDocsOptions):
     },
     transformObject: (object) => {
       const document = openApiForPrefix((object as { openapiObject: OpenApiDocument }).openapiObject)
-      documentCommonAnswers(document, options.rateLimit === true)
+      documentCommonAnswers(document, options.rateLimit === true, options.allowOrigin === true)
       integerFormats(document)
       return document as never
     }
