@@ -1,5 +1,7 @@
 // `node bench/profile.mjs <scenario>`: the suite server under load for one scenario of
-// `npm run bench`, run with `node --cpu-prof`; prints the heaviest functions (self time).
+// `npm run bench`, run with `node --cpu-prof`; prints the server's CPU per request and the
+// heaviest functions (self time) of the samples taken under load (not the start).
+// Environment: TOP (functions listed, default 25), SECONDS (of load, default 5).
 // Scenarios: get, list, post, patch; `startup`: the example server (main.js, PGlite) from spawn to
 // its first /health, time grouped by what it is spent on. Used for docs/benchmarks-profiles.md.
 import { spawn } from 'node:child_process'
@@ -70,19 +72,31 @@ const entry = {
     return { ...req, method: this.method, path, headers, body }
   }
 }
-const result = await autocannon({ url: base, connections: 16, duration: 5, requests: new Array(20000).fill(entry), initialContext: {} })
-console.log(`${scenario}: ${result.requests.total} requests, ${result.non2xx} non-2xx`)
+/** User + system CPU of the server process so far, in microseconds (/proc; 10 ms resolution). */
+const cpuMicros = () => { const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1e4 }
+// Only the samples taken under load count: the profile's timestamps are µs of the monotonic clock.
+const loadStartUs = Number(process.hrtime.bigint() / 1000n)
+const cpuBefore = cpuMicros()
+const result = await autocannon({ url: base, connections: 16, duration: Number(process.env.SECONDS ?? 5), requests: new Array(20000).fill(entry), initialContext: {} })
+const cpuPerRequest = (cpuMicros() - cpuBefore) / result.requests.total
+console.log(`${scenario}: ${result.requests.total} requests, ${result.non2xx} non-2xx, server CPU ${cpuPerRequest.toFixed(0)} µs per request`)
 child.kill('SIGINT')
 await new Promise((resolve) => child.once('exit', resolve))
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'))
 const self = new Map()
-const total = profile.timeDeltas.reduce((a, b) => a + b, 0)
+let total = 0
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+let at = profile.startTime
 profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0
+  at += delta
+  if (at < loadStartUs) return
+  total += delta
   const { functionName, url, lineNumber } = byId.get(id).callFrame
   const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/\/work\/[^/]+\//, '')}:${lineNumber + 1}`
-  self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  self.set(key, (self.get(key) ?? 0) + delta)
 })
+console.log(`${(total / 1000).toFixed(0)} ms sampled under load`)
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) console.log(`${(100 * v / total).toFixed(1).padStart(5)} %  ${k}`)
 console.log(`profile: ${join(dir, file)}`)

@@ -54,6 +54,8 @@ export interface ApiVersionOptions {
   tasks?: TaskRunner
   /** Prefix of the OpenAPI operationIds of this version, e.g. `v2`. Default none. */
   operationIdPrefix?: string
+  /** Budget of this version's cache of answered entity JSON, in bytes; 0: none (see @platform-api/resources `entityCacheBytes`). Default 16 MiB. */
+  entityCacheBytes?: number
 }
 
 /** Options of the umbrella plugin: each sub-plugin's options under its name. */
@@ -115,7 +117,8 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
         ...(version.pagination !== undefined ? { pagination: version.pagination } : {}),
         ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {}),
         ...(version.tasks !== undefined ? { tasks: version.tasks } : {}),
-        ...(version.operationIdPrefix !== undefined ? { operationIdPrefix: version.operationIdPrefix } : {})
+        ...(version.operationIdPrefix !== undefined ? { operationIdPrefix: version.operationIdPrefix } : {}),
+        ...(version.entityCacheBytes !== undefined ? { entityCacheBytes: version.entityCacheBytes } : {})
       })
     }, { prefix: version.prefix })
   }

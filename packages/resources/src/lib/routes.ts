@@ -18,8 +18,9 @@ import { EntityNotFoundError, InvalidResourceError } from '../errors.js'
 import type { ActionContext, ResourceAction } from './actions.js'
 import { etagOf, ifAbsent, ifMatch, readPreconditions } from './conditional.js'
 import { NameSchema } from './define.js'
+import type { EntityJsonCache } from './entity-cache.js'
 import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
-import { requireMediaType } from './media-type.js'
+import { mediaType, requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
 import { MAX_EMBEDDED, type DeleteMissingPolicy, type ListPage, type PutPolicy, type ResourceRegistry, type ResourceService } from './service.js'
 import type { StoredEntity } from './store.js'
@@ -49,7 +50,29 @@ export interface RouteOptions {
   operationIdPrefix: string
   /** The task runner of this version, handed to actions. */
   tasks: TaskRunner | undefined
+  /** The answered JSON of entities of this version, per version of each entity. */
+  cache: EntityJsonCache
 }
+
+/** The content type Fastify gives a serialized JSON answer; set on answers sent as text. */
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/**
+ * `skeleton` (a serialized object whose first property `property` is an empty array) with the
+ * serialized elements `items()` in that array; `undefined` when it does not start that way.
+ */
+function spliceFirstArray (skeleton: string, property: string, items: () => string[]): string | undefined {
+  const head = `{"${property}":[`
+  if (!skeleton.startsWith(head) || skeleton.charCodeAt(head.length) !== 0x5d /* ] */) return undefined
+  const texts = items()
+  if (texts.length === 0) return skeleton
+  // One join makes the one flat string the socket gets (no concatenation copied again on write).
+  texts[0] = head + (texts[0] as string)
+  texts[texts.length - 1] += skeleton.slice(head.length)
+  return texts.join(',')
+}
+
+type Serialize = (value: unknown) => string
 
 /** Most children embedded in one list answer, over all its items. */
 export const MAX_EMBEDDED_PER_ANSWER = 10_000
@@ -169,6 +192,25 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   const withOneTime = def.oneTimeFields !== undefined
     ? Type.Object({ ...answered.properties, ...(def.oneTimeFields as TObject).properties }, { additionalProperties: false })
     : answered
+  // Answers in the plain style are sent as JSON text from the per-version cache; the status
+  // style's wrapper is added by the envelope to objects, so that style keeps the object path.
+  const cached = options.cache.enabled && fastify.envelope.style === 'plain'
+  /** The answered JSON of `entity`: presented, then serialized from `answered` by this route's serializer compiler; cached per version. */
+  const entityJson = (reply: FastifyReply, entity: StoredEntity): string =>
+    options.cache.json(def.collection, entity, (e) => (reply.compileSerializationSchema(answered, '200') as Serialize)(presenter.present(e)))
+  /**
+   * A whole list answer as text, or `undefined` when not served from the cache (`?fields`,
+   * status style): the route's own 200 serializer writes the page around an empty `property`
+   * array, which the entities' cached JSON then fills.
+   */
+  const listText = (reply: FastifyReply, fields: Set<string> | undefined, property: 'data' | 'items', page: Record<string, unknown>, items: StoredEntity[]): string | undefined => {
+    if (!cached || fields !== undefined) return undefined
+    const serialize = reply.getSerializationFunction('200') as Serialize | undefined
+    if (serialize === undefined) return undefined
+    const text = spliceFirstArray(serialize({ [property]: [], ...page }), property, () => items.map((e) => entityJson(reply, e)))
+    if (text !== undefined) reply.type(JSON_TYPE)
+    return text
+  }
   const fieldsQuery = Type.Optional(Type.String({ maxLength: 1024, pattern: FIELDS_PATTERN, description: `Comma-separated fields to answer besides id, name and href: ${[...selectable].join(', ')}` }))
   // In the nested scheme the parent comes from the path, never from the body.
   const createBody = scheme === 'nested' && parentField !== undefined
@@ -239,7 +281,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     const filterNames = Object.keys(filterProps)
     const page = options.pagination === 'page' ? PageResponseSchema(answered) : ListResponseSchema(answered)
     const listDoc = doc(`list${Entities}`, `List ${def.collection}`, options.pagination === 'page' ? RULES.listPage : RULES.listCursor)
-    app.get(collectionPath, { schema: { ...listDoc, ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request) => {
+    app.get(collectionPath, { schema: { ...listDoc, ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request, reply) => {
       const query = request.query as Record<string, unknown> & { fields?: string, limit?: number, before?: string, after?: string, pageNum?: number, itemsPerPage?: number }
       const fields = parseFields(query.fields)
       const filter: Record<string, string | number | boolean> = {}
@@ -249,7 +291,8 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       if (options.pagination === 'page') {
         const p = fastify.pagination.parsePage(query)
         const result = await service.list({ limit: p.limit, offset: p.offset }, filter)
-        return { items: await presentAll(result.items, fields), pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
+        const rest = { pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
+        return listText(reply, fields, 'items', rest, result.items) ?? { items: await presentAll(result.items, fields), ...rest }
       }
       // Cursors are bound to this collection, its sort and this filter (a cursor of another list is 400).
       const scope = JSON.stringify([def.collection, 'fullyQualifiedName', Object.entries(filter).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)])
@@ -265,14 +308,12 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       const first = result.items[0]
       const last = result.items.at(-1)
       const cursor = (item: StoredEntity): string => fastify.pagination.scopedCursor({ key: [item.fullyQualifiedName], id: item.id }, scope)
-      return {
-        data: await presentAll(result.items, fields),
-        paging: {
-          before: result.hasBefore && first !== undefined ? cursor(first) : null,
-          after: result.hasAfter && last !== undefined ? cursor(last) : null,
-          total: result.total
-        }
+      const paging = {
+        before: result.hasBefore && first !== undefined ? cursor(first) : null,
+        after: result.hasAfter && last !== undefined ? cursor(last) : null,
+        total: result.total
       }
+      return listText(reply, fields, 'data', { paging }, result.items) ?? { data: await presentAll(result.items, fields), paging }
     })
   }
 
@@ -283,6 +324,10 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       const fields = parseFields(rawFields)
       reply.header('etag', etagOf(entity))
       if (readPreconditions(request, entity)) return await reply.code(304).send()
+      if (cached && fields === undefined) {
+        reply.type(JSON_TYPE)
+        return entityJson(reply, entity)
+      }
       return await present(entity, fields)
     }
     const getDoc = scheme === 'flat' ? doc(`get${Entity}`, `Get a ${service.entityName} by id`, RULES.getFlat) : doc(`get${Entity}`, `Get a ${service.entityName} by its path`, RULES.getNested)
@@ -337,10 +382,16 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       config: write,
       preParsing: patchTypes
     }, async (request, reply) => {
-      const kind = request.is([JSON_PATCH]) === JSON_PATCH ? 'json-patch' : 'merge-patch'
-      const current = await getItem(request.params as NameParamsOf)
-      const entity = await service.patch(current.id, kind, request.body, { request, check: ifMatch(request) })
+      // The content type passed `patchTypes`: one of the route's types, as `type-is` matched it.
+      const kind = mediaType(request.headers['content-type']) === JSON_PATCH ? 'json-patch' : 'merge-patch'
+      // By id, the patch's own read (in its transaction) finds the entity or answers 404.
+      const id = scheme === 'flat' ? (request.params as NameParamsOf).id as string : (await getItem(request.params as NameParamsOf)).id
+      const entity = await service.patch(id, kind, request.body, { request, check: ifMatch(request) })
       reply.header('etag', etagOf(entity))
+      if (cached) {
+        reply.type(JSON_TYPE)
+        return entityJson(reply, entity)
+      }
       return presenter.present(entity)
     })
   }
