@@ -79,7 +79,7 @@ const loadStartUs = Number(process.hrtime.bigint() / 1000n)
 const cpuBefore = cpuMicros()
 const result = await autocannon({ url: base, connections: 16, duration: Number(process.env.SECONDS ?? 5), requests: new Array(20000).fill(entry), initialContext: {} })
 const cpuPerRequest = (cpuMicros() - cpuBefore) / result.requests.total
-console.log(`${scenario}: ${result.requests.total} requests, ${result.non2xx} non-2xx, server CPU ${cpuPerRequest.toFixed(0)} µs per request`)
+console.log(`${scenario}: ${result.requests.total} requests, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, server CPU ${cpuPerRequest.toFixed(0)} µs per request`)
 child.kill('SIGINT')
 await new Promise((resolve) => child.once('exit', resolve))
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))

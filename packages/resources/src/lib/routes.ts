@@ -57,20 +57,32 @@ export interface RouteOptions {
 /** The content type Fastify gives a serialized JSON answer; set on answers sent as text. */
 const JSON_TYPE = 'application/json; charset=utf-8'
 
-/**
- * `skeleton` (a serialized object whose first property `property` is an empty array) with the
- * serialized elements `items()` in that array; `undefined` when it does not start that way.
- */
-function spliceFirstArray (skeleton: string, property: string, items: () => string[]): string | undefined {
+/** Whether `skeleton` (a serialized object) starts with its property `property` as an empty array. */
+function startsWithEmptyArray (skeleton: string, property: string): boolean {
   const head = `{"${property}":[`
-  if (!skeleton.startsWith(head) || skeleton.charCodeAt(head.length) !== 0x5d /* ] */) return undefined
-  const texts = items()
-  if (texts.length === 0) return skeleton
-  // One join makes the one flat string the socket gets (no concatenation copied again on write).
-  texts[0] = head + (texts[0] as string)
-  texts[texts.length - 1] += skeleton.slice(head.length)
-  return texts.join(',')
+  return skeleton.startsWith(head) && skeleton.charCodeAt(head.length) === 0x5d /* ] */
 }
+
+/** `skeleton` (see {@link startsWithEmptyArray}) with the serialized elements `texts` in that array. */
+function spliceFirstArray (skeleton: string, property: string, texts: readonly string[]): string {
+  if (texts.length === 0) return skeleton
+  const head = `{"${property}":[`
+  // One join makes the one flat string the socket gets (no concatenation copied again on write).
+  const parts = texts.slice()
+  parts[0] = head + (parts[0] as string)
+  parts[parts.length - 1] += skeleton.slice(head.length)
+  return parts.join(',')
+}
+
+/** Whether two lists hold the same texts (the same cached strings: compared by reference first). */
+function sameTexts (a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Longest list answer a list route keeps to answer again, in characters. */
+const MAX_REPEATED_LIST_CHARS = 1 << 20
 
 type Serialize = (value: unknown) => string
 
@@ -198,6 +210,9 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   /** The answered JSON of `entity`: presented, then serialized from `answered` by this route's serializer compiler; cached per version. */
   const entityJson = (reply: FastifyReply, entity: StoredEntity): string =>
     options.cache.json(def.collection, entity, (e) => (reply.compileSerializationSchema(answered, '200') as Serialize)(presenter.present(e)))
+  // The last list answer made (of any query), and what it was made of: while the page's
+  // paging and every entity's cached text are the same, it is answered again without a copy.
+  let lastList: { skeleton: string, texts: string[], text: string } | undefined
   /**
    * A whole list answer as text, or `undefined` when not served from the cache (`?fields`,
    * status style): the route's own 200 serializer writes the page around an empty `property`
@@ -207,8 +222,14 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     if (!cached || fields !== undefined) return undefined
     const serialize = reply.getSerializationFunction('200') as Serialize | undefined
     if (serialize === undefined) return undefined
-    const text = spliceFirstArray(serialize({ [property]: [], ...page }), property, () => items.map((e) => entityJson(reply, e)))
-    if (text !== undefined) reply.type(JSON_TYPE)
+    const skeleton = serialize({ [property]: [], ...page })
+    if (!startsWithEmptyArray(skeleton, property)) return undefined
+    const texts = items.map((e) => entityJson(reply, e))
+    reply.type(JSON_TYPE)
+    const last = lastList
+    if (last !== undefined && last.skeleton === skeleton && sameTexts(last.texts, texts)) return last.text
+    const text = spliceFirstArray(skeleton, property, texts)
+    lastList = text.length <= MAX_REPEATED_LIST_CHARS ? { skeleton, texts, text } : undefined
     return text
   }
   const fieldsQuery = Type.Optional(Type.String({ maxLength: 1024, pattern: FIELDS_PATTERN, description: `Comma-separated fields to answer besides id, name and href: ${[...selectable].join(', ')}` }))
