@@ -1,11 +1,12 @@
 // `node bench/profile.mjs <scenario>`: the suite server under load for one scenario of
 // `npm run bench`, run with `node --cpu-prof`; prints the server's CPU per request and the
 // heaviest functions (self time) of the samples taken under load (not the start).
+// `node bench/profile.mjs <scenario> bare`: the same load against bare Fastify (servers.mjs bare).
 // Environment: TOP (functions listed, default 25), SECONDS (of load, default 5).
 // Scenarios: get, list, post, patch; `startup`: the example server (main.js, PGlite) from spawn to
 // its first /health, time grouped by what it is spent on. Used for docs/benchmarks-profiles.md.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -53,11 +54,30 @@ if (scenario === 'startup') {
   categories(JSON.parse(readFileSync(join(dir, file), 'utf8')))
   process.exit(0)
 }
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'bench/servers.mjs', 'suite'], { stdio: ['ignore', 'pipe', 'inherit'] })
-const ready = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)))))
-const base = `http://127.0.0.1:${ready.port}`
+const contender = process.argv[3] ?? 'suite'
+const start = async (args, profiled) => {
+  const server = spawn(process.execPath, [...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'bench/servers.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  return { server, ready: await new Promise((resolve) => server.stdout.once('data', (d) => resolve(JSON.parse(String(d))))) }
+}
+const suite = await start(['suite'], contender === 'suite')
 const challenges = []
-for (let i = 0; i < 16; i++) challenges.push((await fetch(`${base}/api/v1/catalogs`)).headers.get('www-authenticate').split(/,\s*(?=Digest )/)[0])
+for (let i = 0; i < 16; i++) challenges.push((await fetch(`http://127.0.0.1:${suite.ready.port}/api/v1/catalogs`)).headers.get('www-authenticate').split(/,\s*(?=Digest )/)[0])
+let child = suite.server
+let ready = suite.ready
+if (contender === 'bare') {
+  // Bare Fastify serving the suite's bytes from a Map, as in `npm run bench` (it ignores the Authorization).
+  const sign = (uri, nc) => digestAuthorization({ challenge: challenges[0], username: KEY.publicKey, password: KEY.privateKey, method: 'GET', uri, nc })
+  const get = async (uri, nc) => await (await fetch(`http://127.0.0.1:${suite.ready.port}${uri}`, { headers: { authorization: sign(uri, nc) } })).text()
+  const entities = {}
+  for (const [i, id] of suite.ready.ids.entries()) entities[id] = await get(`/api/v1/catalogs/${id}`, i + 1)
+  const fixture = join(dir, 'fixture.json')
+  writeFileSync(fixture, JSON.stringify({ entities, list: await get('/api/v1/catalogs?limit=100', 101), template: entities[suite.ready.ids[0]] }))
+  suite.server.kill()
+  const bare = await start(['bare', fixture], true)
+  child = bare.server
+  ready = { ...bare.ready, ids: suite.ready.ids }
+}
+const base = `http://127.0.0.1:${ready.port}`
 let connections = 0
 let posted = 0
 const entry = {
@@ -79,7 +99,7 @@ const loadStartUs = Number(process.hrtime.bigint() / 1000n)
 const cpuBefore = cpuMicros()
 const result = await autocannon({ url: base, connections: 16, duration: Number(process.env.SECONDS ?? 5), requests: new Array(20000).fill(entry), initialContext: {} })
 const cpuPerRequest = (cpuMicros() - cpuBefore) / result.requests.total
-console.log(`${scenario}: ${result.requests.total} requests, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, server CPU ${cpuPerRequest.toFixed(0)} µs per request`)
+console.log(`${scenario} (${contender}): ${result.requests.total} requests, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, server CPU ${cpuPerRequest.toFixed(0)} µs per request`)
 child.kill('SIGINT')
 await new Promise((resolve) => child.once('exit', resolve))
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
