@@ -140,6 +140,20 @@ t.test('the media types of PATCH and SQL, the pagination parameters of both vers
   t.equal(op('/api/v1/catalogs', 'get').operationId, 'listCatalogs')
 })
 
+t.test('Idempotency-Key: a header parameter of every POST that creates, with its 409 and 422 answers (draft-ietf-httpapi-idempotency-key-header)', async (t) => {
+  const app = await build(t)
+  const document = app.swagger() as unknown as OpenApiDocument
+  const posts = operations(document).filter(([key]) => key.startsWith('POST ') && !key.includes('/accessList'))
+  t.ok(posts.length >= 10, `${posts.length} POST operations`)
+  for (const [key, operation] of posts) {
+    const header = operation.parameters?.find((p) => p.in === 'header' && p.name === 'idempotency-key')
+    t.ok(header !== undefined && header.required !== true && header.schema !== undefined, `${key}: an optional idempotency-key header`)
+    t.ok(operation.responses['409']?.content?.['application/json']?.schema !== undefined && operation.responses['422']?.content?.['application/json']?.schema !== undefined, `${key}: 409 and 422 in the error format`)
+  }
+  const put = (document.paths?.['/api/v1/catalogs'] as Record<string, Operation>).put as Operation
+  t.notOk(put.parameters?.some((p) => p.name === 'idempotency-key'), 'PUT is idempotent by itself: no key')
+})
+
 t.test('deterministic, and one document per version with openApiForPrefix', async (t) => {
   const one = (await build(t)).swagger() as unknown as OpenApiDocument
   const two = (await build(t)).swagger() as unknown as OpenApiDocument

@@ -58,7 +58,7 @@ export const createTableFromSql: ResourceAction = {
       throw withParameters(new UnsupportedSqlError(declaration.line, declaration.column, `the statement names database "${declaration.database}", the path "${database.name}"`), [declaration.line, declaration.column])
     }
     const fullyQualifiedName = `${database.fullyQualifiedName}.${declaration.name}`
-    return await ctx.registry.store.transaction(async (tx): Promise<ActionResult> => {
+    return await ctx.store.transaction(async (tx): Promise<ActionResult> => {
       const existing = await tx.getByName('tables', fullyQualifiedName)
       if (existing !== undefined) {
         if (ctx.method === 'PUT' || declaration.ifNotExists) {

@@ -67,7 +67,7 @@ export const importDdl: ResourceAction = {
   responses: { 202: TaskAnswer },
   async handler (ctx: ActionContext): Promise<ActionResult> {
     if (ctx.tasks === undefined) throw new TypeError('import needs the tasks option of this API version')
-    const task = await ctx.tasks.submit('ddlImport', { databaseId: (ctx.entity as StoredEntity).id, sql: String(ctx.body) }, { request: ctx.request })
+    const task = await ctx.tasks.submit('ddlImport', { databaseId: (ctx.entity as StoredEntity).id, sql: String(ctx.body) }, { request: ctx.request, store: ctx.store })
     return { statusCode: 202, headers: { location: ctx.href('tasks', task), 'retry-after': '1' }, body: ctx.present('tasks', task as StoredEntity) }
   }
 }

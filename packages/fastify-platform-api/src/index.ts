@@ -13,7 +13,7 @@ import platformAccessList, { type AccessListOptions } from '@platform-api/access
 import platformAuth, { type AuthOptions } from '@platform-api/auth'
 import platformEnvelope, { type EnvelopeOptions } from '@platform-api/envelope'
 import platformPagination, { type PaginationOptions } from '@platform-api/pagination'
-import platformResources, { type DeleteMissingPolicy, type PathScheme, type PutPolicy, type ResourceRegistry, type TaskRunner } from '@platform-api/resources'
+import platformResources, { type DeleteMissingPolicy, type IdempotencyMode, type PathScheme, type PutPolicy, type ResourceRegistry, type TaskRunner } from '@platform-api/resources'
 
 export { platformAccessList, platformAuth, platformEnvelope, platformPagination, platformResources }
 export { PlatformApiInvalidOptionError } from './errors.js'
@@ -56,6 +56,16 @@ export interface ApiVersionOptions {
   operationIdPrefix?: string
   /** Budget of this version's cache of answered entity JSON, in bytes; 0: none (see @platform-api/resources `entityCacheBytes`). Default 16 MiB. */
   entityCacheBytes?: number
+  /** `Idempotency-Key` on this version's POST routes: `optional`, `required` or `false` (see @platform-api/resources `idempotencyKey`). Default `optional` with a store that keeps keys. */
+  idempotencyKey?: IdempotencyMode
+  /** How long an idempotency key and its answer are kept, in seconds. Default 86400. */
+  idempotencyKeyLifetimeSeconds?: number
+  /** How long a request in flight holds its idempotency key, in seconds. Default 60. */
+  idempotencyLockSeconds?: number
+  /** Largest answer body kept for replay, in bytes. Default 262144. */
+  idempotencyMaxAnswerBytes?: number
+  /** The clock of idempotency keys, in ms since the epoch (tests pass a fake one). Default `Date.now`. */
+  clock?: () => number
 }
 
 /** Options of the umbrella plugin: each sub-plugin's options under its name. */
@@ -118,7 +128,12 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
         ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {}),
         ...(version.tasks !== undefined ? { tasks: version.tasks } : {}),
         ...(version.operationIdPrefix !== undefined ? { operationIdPrefix: version.operationIdPrefix } : {}),
-        ...(version.entityCacheBytes !== undefined ? { entityCacheBytes: version.entityCacheBytes } : {})
+        ...(version.entityCacheBytes !== undefined ? { entityCacheBytes: version.entityCacheBytes } : {}),
+        ...(version.idempotencyKey !== undefined ? { idempotencyKey: version.idempotencyKey } : {}),
+        ...(version.idempotencyKeyLifetimeSeconds !== undefined ? { idempotencyKeyLifetimeSeconds: version.idempotencyKeyLifetimeSeconds } : {}),
+        ...(version.idempotencyLockSeconds !== undefined ? { idempotencyLockSeconds: version.idempotencyLockSeconds } : {}),
+        ...(version.idempotencyMaxAnswerBytes !== undefined ? { idempotencyMaxAnswerBytes: version.idempotencyMaxAnswerBytes } : {}),
+        ...(version.clock !== undefined ? { clock: version.clock } : {})
       })
     }, { prefix: version.prefix })
   }

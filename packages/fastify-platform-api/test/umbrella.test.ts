@@ -69,3 +69,32 @@ t.test('a version with style "status" answers StarRocks bodies, the other stays 
   const plain = await call(app, 'GET', '/api/v1/books/name/nope', '10.1.2.3')
   t.equal(plain.json().errorCode, 'ENTITY_NOT_FOUND')
 })
+
+t.test('a version passes its Idempotency-Key options to the resources (required here)', async (t) => {
+  const books = defineResource({ collection: 'books', fields: Type.Object({ title: Type.String() }) })
+  const keyStore = new MemoryKeyStore()
+  keyStore.set({ id: 'k1', publicKey: 'alice123', roles: ['ORG_MEMBER'], ha1: { 'SHA-256': computeHA1('SHA-256', 'alice123', 'platform-api', 'her-private-key') }, accessList: [{ cidrBlock: '10.0.0.0/8' }] })
+  const app = Fastify({ routerOptions: { maxParamLength: 256 } })
+  await app.register(fastifyPlatformApi, {
+    publicUrl: 'https://books.example.com',
+    envelope: { httpsOnly: false },
+    auth: { keyStore },
+    versions: [{ prefix: '/api/v1', registry: new ResourceRegistry(new MemoryStore(), [books]), idempotencyKey: 'required', idempotencyKeyLifetimeSeconds: 60 }]
+  })
+  t.teardown(() => app.close())
+  const post = async (headers: Record<string, string>) => {
+    const url = '/api/v1/books'
+    const header = (await app.inject({ method: 'GET', url, remoteAddress: '10.1.2.3' })).headers['www-authenticate']
+    const challenge = Array.isArray(header) ? header.join(', ') : String(header)
+    const authorization = digestAuthorization({ challenge, username: 'alice123', password: 'her-private-key', method: 'POST', uri: url, algorithm: 'SHA-256' })
+    return await app.inject({ method: 'POST', url, remoteAddress: '10.1.2.3', headers: { authorization, ...headers }, payload: { name: 'dune', title: 'Dune' } })
+  }
+  const missing = await post({})
+  t.equal(missing.statusCode, 400)
+  t.equal(missing.json().errorCode, 'IDEMPOTENCY_KEY_MISSING')
+  const first = await post({ 'idempotency-key': '"b-1"' })
+  t.equal(first.statusCode, 201)
+  const again = await post({ 'idempotency-key': '"b-1"' })
+  t.equal(again.headers['idempotent-replayed'], 'true')
+  t.equal(again.json().id, first.json().id)
+})

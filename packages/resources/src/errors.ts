@@ -23,3 +23,13 @@ export const StoreUnavailableError = createError('STORE_UNAVAILABLE', 'The store
 export const InvalidResourceError = createError('RESOURCES_INVALID_OPTION', 'Invalid @platform-api/resources option: %s')
 /** 409: DELETE of a task that has already finished (only queued and running tasks can be cancelled). */
 export const TaskNotCancellableError = createError('TASK_NOT_CANCELLABLE', 'Task %s has finished (%s) and cannot be cancelled', 409)
+/** 400: the `Idempotency-Key` header is not one RFC 8941 sf-string of 1 to 255 characters (draft-ietf-httpapi-idempotency-key-header §2.1). */
+export const InvalidIdempotencyKeyError = createError('INVALID_IDEMPOTENCY_KEY', 'The Idempotency-Key header must be one RFC 8941 string of 1 to %s characters, e.g. Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324" (%s)', 400)
+/** 400: the route requires an `Idempotency-Key` header and the request has none (draft §2.7). */
+export const IdempotencyKeyMissingError = createError('IDEMPOTENCY_KEY_MISSING', 'This request requires an Idempotency-Key header, e.g. Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"', 400)
+/** 422: the key was used by this API key for another request (method, path or body) within its lifetime (draft §2.7). */
+export const IdempotencyKeyReusedError = createError('IDEMPOTENCY_KEY_REUSED', 'The Idempotency-Key "%s" was used for another request (method, path or body); use a new key for a new request', 422)
+/** 409: a request with this key is still being processed (draft §2.7); the answer carries `Retry-After`. */
+export const IdempotencyKeyInUseError = createError('IDEMPOTENCY_KEY_IN_USE', 'A request with the Idempotency-Key "%s" is still being processed; retry later', 409)
+/** 409: the request with this key was done, but its answer was not kept (a secret shown once, or too large); `Location` names what it made. */
+export const IdempotentAnswerNotKeptError = createError('IDEMPOTENT_ANSWER_NOT_KEPT', 'The request with the Idempotency-Key "%s" was done (%s), but its answer is not kept: %s', 409)

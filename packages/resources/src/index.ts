@@ -19,10 +19,12 @@ import { DEFAULT_ENTITY_CACHE_BYTES, EntityJsonCache } from './lib/entity-cache.
 import { registerTaskRoutes } from './lib/task-routes.js'
 import { TaskRunner } from './lib/tasks.js'
 import { ResourceRegistry, type DeleteMissingPolicy, type PutPolicy } from './lib/service.js'
+import { keepsIdempotencyKeys, type IdempotencyMode, type IdempotencySettings } from './lib/idempotency.js'
 
 export * from './errors.js'
 export * from './lib/define.js'
-export type { Store, StoredEntity, EntityBase, ListQuery, ListResult } from './lib/store.js'
+export type { Store, StoredEntity, EntityBase, ListQuery, ListResult, IdempotencyRecord, IdempotencyAnswer } from './lib/store.js'
+export { MAX_IDEMPOTENCY_KEY_LENGTH, REPLAYED_HEADER, parseIdempotencyKey, requestFingerprint, type IdempotencyMode } from './lib/idempotency.js'
 export { MemoryStore } from './lib/memory-store.js'
 export { ResourceRegistry, ResourceService, MAX_EMBEDDED, type PutPolicy, type DeleteMissingPolicy, type WriteOptions, type ListPage } from './lib/service.js'
 export { ResourceValidator, type PatchKind } from './lib/validation.js'
@@ -82,6 +84,27 @@ export interface ResourcesOptions {
    * `preSerialization` hooks as objects. 0: no cache. Default 16 MiB (`DEFAULT_ENTITY_CACHE_BYTES`).
    */
   entityCacheBytes?: number
+  /**
+   * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header) on every POST that creates
+   * (collection POST and POST actions): `optional`, `required` (400 `IDEMPOTENCY_KEY_MISSING`
+   * without it) or `false` (the header is ignored). A resource's `idempotencyKey` overrides it.
+   * Default `optional` when the store keeps idempotency keys (`MemoryStore`, `PostgresStore`),
+   * else `false`. @throws RESOURCES_INVALID_OPTION when on and the store keeps none.
+   */
+  idempotencyKey?: IdempotencyMode
+  /** How long a key and its answer are kept, in seconds (the draft leaves the expiry policy to the server, to be documented). Integer 1 .. 2592000 (30 days). Default 86400. */
+  idempotencyKeyLifetimeSeconds?: number
+  /**
+   * How long a request in flight holds its key, in seconds: meanwhile a retry gets 409
+   * `IDEMPOTENCY_KEY_IN_USE`; afterwards the holder is taken for gone (its process stopped) and
+   * a retry with the same body performs the request (the write and its record commit together,
+   * so nothing is done twice). Integer 1 .. `idempotencyKeyLifetimeSeconds`. Default 60.
+   */
+  idempotencyLockSeconds?: number
+  /** Largest answer body kept for replay, in bytes of JSON; a larger one is replayed as 409 `IDEMPOTENT_ANSWER_NOT_KEPT` with its `Location`. Integer 1024 .. 16777216. Default 262144. */
+  idempotencyMaxAnswerBytes?: number
+  /** The clock of idempotency keys, in milliseconds since the epoch (tests pass a fake one). Default `Date.now`. */
+  clock?: () => number
 }
 
 const PUBLIC_URL = /^https?:\/\/[^/?#\s]+(\/[^?#\s]*)?$/
@@ -96,7 +119,36 @@ function linkBase (publicUrl: string | (() => string), prefix: string): string |
   return typeof publicUrl === 'function' ? () => check(publicUrl()) : check(publicUrl)
 }
 
-function checkOptions (options: ResourcesOptions): Required<Omit<ResourcesOptions, 'collections'>> & { collections: string[] | undefined } {
+const MODES: readonly unknown[] = ['optional', 'required', false]
+
+function checkIdempotency (options: ResourcesOptions): IdempotencySettings {
+  const keeps = options.registry instanceof ResourceRegistry && keepsIdempotencyKeys(options.registry.store)
+  const mode = options.idempotencyKey ?? (keeps ? 'optional' : false)
+  if (!MODES.includes(mode)) throw new InvalidResourceError("idempotencyKey must be 'optional', 'required' or false")
+  const integer = (name: string, value: unknown, min: number, max: number): number => {
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) throw new InvalidResourceError(`${name} must be an integer from ${min} to ${max}`)
+    return value
+  }
+  const lifetimeSeconds = integer('idempotencyKeyLifetimeSeconds', options.idempotencyKeyLifetimeSeconds ?? 86_400, 1, 2_592_000)
+  const lockSeconds = integer('idempotencyLockSeconds', options.idempotencyLockSeconds ?? Math.min(60, lifetimeSeconds), 1, lifetimeSeconds)
+  const maxAnswerBytes = integer('idempotencyMaxAnswerBytes', options.idempotencyMaxAnswerBytes ?? 262_144, 1024, 16_777_216)
+  const now = options.clock ?? Date.now
+  if (typeof now !== 'function') throw new InvalidResourceError('clock must be a function returning milliseconds since the epoch')
+  if (!keeps) {
+    const wanted = options.registry instanceof ResourceRegistry ? options.registry.all().some((s) => s.definition.idempotencyKey !== undefined && s.definition.idempotencyKey !== false) : false
+    if (mode !== false || wanted) throw new InvalidResourceError('idempotencyKey needs a store that keeps idempotency keys (claimIdempotencyKey, completeIdempotencyKey, releaseIdempotencyKey), e.g. MemoryStore or PostgresStore; or set it to false')
+  }
+  if (options.registry instanceof ResourceRegistry) {
+    for (const s of options.registry.all()) {
+      if (s.definition.idempotencyKey !== undefined && !MODES.includes(s.definition.idempotencyKey)) throw new InvalidResourceError(`${s.collection}: idempotencyKey must be 'optional', 'required' or false`)
+    }
+  }
+  return { mode, lifetimeSeconds, lockSeconds, maxAnswerBytes, now }
+}
+
+type CheckedOptions = Required<Omit<ResourcesOptions, 'collections' | 'idempotencyKey' | 'idempotencyKeyLifetimeSeconds' | 'idempotencyLockSeconds' | 'idempotencyMaxAnswerBytes' | 'clock'>> & { collections: string[] | undefined, idempotency: IdempotencySettings }
+
+function checkOptions (options: ResourcesOptions): CheckedOptions {
   const paths = options.paths ?? 'flat'
   if (paths !== 'flat' && paths !== 'nested') throw new InvalidResourceError("paths must be 'flat' or 'nested'")
   const pagination = options.pagination ?? 'cursor'
@@ -121,7 +173,8 @@ function checkOptions (options: ResourcesOptions): Required<Omit<ResourcesOption
   if (options.tasks !== undefined && !(options.tasks instanceof TaskRunner)) throw new InvalidResourceError('tasks must be a TaskRunner')
   const entityCacheBytes = options.entityCacheBytes ?? DEFAULT_ENTITY_CACHE_BYTES
   if (!Number.isSafeInteger(entityCacheBytes) || entityCacheBytes < 0) throw new InvalidResourceError('entityCacheBytes must be an integer >= 0 (0: no cache)')
-  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix, entityCacheBytes }
+  const idempotency = checkIdempotency(options)
+  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix, entityCacheBytes, idempotency }
 }
 
 async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Promise<void> {
@@ -161,7 +214,8 @@ async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Pro
       mergePatchTypes: options.mergePatchTypes,
       operationIdPrefix: options.operationIdPrefix,
       tasks: options.tasks,
-      cache
+      cache,
+      idempotency: options.idempotency
     })
   }
   if (options.tasks !== undefined) {

@@ -67,7 +67,7 @@ t.test('PostgreSQL server', { skip: unavailable }, async (t) => {
     t.teardown(async () => { await dropSchema(schema) })
     const stores = await Promise.all(Array.from({ length: 4 }, async () => await openPostgresStore({ connectionString: TEST_DATABASE_URL, schema, maxConnections: 2 })))
     const { rows } = await sql(`SELECT version, name FROM "${schema}".pa_schema_migrations ORDER BY version`)
-    t.same(rows, [{ version: 1, name: 'entities' }])
+    t.same(rows, [{ version: 1, name: 'entities' }, { version: 2, name: 'idempotency keys' }])
     await stores[0]!.create('catalogs', entity('seen'))
     t.ok(await stores[3]!.getByName('catalogs', 'seen'), 'all four share the rows')
     for (const s of stores) await s.close()

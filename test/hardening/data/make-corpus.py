@@ -177,4 +177,11 @@ dig = ['Digest', 'Digest ', 'Digest username', 'Digest username=', 'Digest usern
 for d in dig:
     add('digest', 'GET', '/api/v1/tables', {'authorization': d}, auth=False)
 
+# Idempotency-Key (draft-ietf-httpapi-idempotency-key-header): not one RFC 8941 sf-string of 1..255 characters
+for k in ['plain-token', '"unterminated', '""', '"' + 'k' * 256 + '"', '"a";p=1', '"a", "b"', '"caf\u00e9"', '"tab\there"', '"nul\u0000"', '1', '?1', ':YWJj:',
+          '"a"x', '"\\q"x', '"esc\\"', '"a\\b"extra', '("a")', '"' + 'k' * 5000 + '"', '\u0000', "'single'", '"a" ;', '@1700000000', '%"a"']:
+    add('idempotency', 'POST', '/api/v1/catalogs', {**JSON, 'idempotency-key': k}, json.dumps({'name': 'idem_hostile'}))
+for k in ['plain-token', '""', '"' + 'k' * 256 + '"']:
+    add('idempotency', 'POST', '/api/v2/catalogs', {**JSON, 'idempotency-key': k}, json.dumps({'name': 'idem_hostile'}))
+
 print(json.dumps(cases, indent=1, ensure_ascii=True))

@@ -9,7 +9,7 @@ import type { TSchema } from '@sinclair/typebox'
 import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { LinkTarget, PathScheme } from './links.js'
 import type { DeleteMissingPolicy, PutPolicy, ResourceRegistry, ResourceService } from './service.js'
-import type { StoredEntity } from './store.js'
+import type { Store, StoredEntity } from './store.js'
 import type { TaskRunner } from './tasks.js'
 
 /** What an action handler is given. */
@@ -38,6 +38,12 @@ export interface ActionContext {
   href: (collection: string, entity: LinkTarget) => string
   /** The task runner of this API version (`tasks` option), for actions that answer 202 with a task. */
   tasks?: TaskRunner
+  /**
+   * The store to write through. For a POST with an `Idempotency-Key` it is the transaction
+   * that also keeps the answer, so the write and its idempotency record commit together (and
+   * `registry.store` would wait for it on a `MemoryStore`); otherwise the registry's store.
+   */
+  store: Store
 }
 
 /** What an action handler answers: the status, the body (wrapped by the version's style) and headers. */

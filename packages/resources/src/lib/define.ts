@@ -133,6 +133,12 @@ export interface ResourceDefinition<
    * from SQL or `databases/{id}/import`.
    */
   actions?: ResourceAction[]
+  /**
+   * `Idempotency-Key` on this resource's POST routes (create and POST actions): `optional`,
+   * `required` (400 `IDEMPOTENCY_KEY_MISSING` without it) or `false` (ignored). Default: the
+   * plugin's `idempotencyKey` option.
+   */
+  idempotencyKey?: 'optional' | 'required' | false
   /** Lifecycle hooks. */
   hooks?: ResourceHooks<StoredEntity<EntityFields<F, R, H, P>>, Static<TObject<F>> & { name?: string } & { [K in P]?: string }, Static<TObject<O>>>
 }

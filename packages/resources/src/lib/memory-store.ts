@@ -8,7 +8,7 @@
  */
 import BTreeModule from 'sorted-btree'
 import { DuplicateNameError, EntityNotFoundError, VersionConflictError } from '../errors.js'
-import type { ListQuery, ListResult, Store, StoredEntity } from './store.js'
+import type { IdempotencyAnswer, IdempotencyRecord, ListQuery, ListResult, Store, StoredEntity } from './store.js'
 
 type Tree = import('sorted-btree').default<string, StoredEntity>
 // sorted-btree is CommonJS with `exports.default`; unwrap it under NodeNext.
@@ -78,9 +78,14 @@ function take (iter: Iterable<[string, StoredEntity]>, exclusive: string | undef
 
 const EMPTY: Tree = new BTree()
 
+/** Expired idempotency records removed per claim (a bounded sweep). */
+const PURGE_PER_CLAIM = 100
+
 /** An in-memory `Store`. The default for tests and for trying the example server. */
 export class MemoryStore implements Store {
   readonly #collections = new Map<string, Collection>()
+  /** Idempotency records by `[scope, key]`, in insertion order (roughly expiry order: one lifetime per app). */
+  readonly #idempotency = new Map<string, IdempotencyRecord>()
   #lock: Promise<unknown> = Promise.resolve()
 
   #collection (name: string): Collection {
@@ -158,6 +163,41 @@ export class MemoryStore implements Store {
     return await this.#exclusive(() => this.#delete(collection, id, undefined) as StoredEntity<T> | undefined)
   }
 
+  async claimIdempotencyKey (record: IdempotencyRecord, nowMs: number): Promise<IdempotencyRecord | undefined> {
+    // Synchronous from here: no other claim runs in between.
+    let purged = 0
+    for (const [k, r] of this.#idempotency) {
+      if (purged >= PURGE_PER_CLAIM || r.expiresAtMs > nowMs) break
+      if (r.answer !== undefined || r.lockedUntilMs <= nowMs) { this.#idempotency.delete(k); purged++ }
+    }
+    const id = JSON.stringify([record.scope, record.key])
+    const found = this.#idempotency.get(id)
+    const takeOver = found !== undefined && (found.expiresAtMs <= nowMs || (found.answer === undefined && found.lockedUntilMs <= nowMs && found.fingerprint === record.fingerprint))
+    if (found !== undefined && !takeOver) return found
+    this.#idempotency.delete(id)
+    this.#idempotency.set(id, deepFreeze(structuredClone(record)))
+    return undefined
+  }
+
+  async completeIdempotencyKey (scope: string, key: string, token: string, answer: IdempotencyAnswer): Promise<boolean> {
+    return this.#complete(scope, key, token, answer, undefined)
+  }
+
+  async releaseIdempotencyKey (scope: string, key: string, token: string): Promise<void> {
+    const id = JSON.stringify([scope, key])
+    const found = this.#idempotency.get(id)
+    if (found !== undefined && found.token === token && found.answer === undefined) this.#idempotency.delete(id)
+  }
+
+  #complete (scope: string, key: string, token: string, answer: IdempotencyAnswer, undo: Array<() => void> | undefined): boolean {
+    const id = JSON.stringify([scope, key])
+    const found = this.#idempotency.get(id)
+    if (found === undefined || found.token !== token || found.answer !== undefined) return false
+    this.#idempotency.set(id, deepFreeze(structuredClone({ ...found, answer })))
+    undo?.push(() => { if (this.#idempotency.has(id)) this.#idempotency.set(id, found) })
+    return true
+  }
+
   async transaction<R> (fn: (store: Store) => Promise<R>): Promise<R> {
     return await this.#exclusive(async () => {
       const undo: Array<() => void> = []
@@ -168,7 +208,10 @@ export class MemoryStore implements Store {
         create: async <T extends object>(c: string, e: StoredEntity<T>) => this.#create(c, e, undo) as StoredEntity<T>,
         replace: async <T extends object>(c: string, e: StoredEntity<T>, v: number) => this.#replace(c, e, v, undo) as StoredEntity<T>,
         delete: async <T extends object>(c: string, id: string) => this.#delete(c, id, undo) as StoredEntity<T> | undefined,
-        transaction: async (inner) => await inner(tx)
+        transaction: async (inner) => await inner(tx),
+        claimIdempotencyKey: async (r, now) => await this.claimIdempotencyKey(r, now),
+        completeIdempotencyKey: async (s, k, t, a) => this.#complete(s, k, t, a, undo),
+        releaseIdempotencyKey: async (s, k, t) => { await this.releaseIdempotencyKey(s, k, t) }
       }
       try {
         return await fn(tx)

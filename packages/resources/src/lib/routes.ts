@@ -15,15 +15,16 @@ import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyReques
 import { InvalidAttributeError, withParameters } from '@platform-api/envelope'
 import { InvalidCursorError, ListResponseSchema, PageResponseSchema } from '@platform-api/pagination'
 import { EntityNotFoundError, InvalidResourceError } from '../errors.js'
-import type { ActionContext, ResourceAction } from './actions.js'
+import type { ActionContext, ActionResult, ResourceAction } from './actions.js'
 import { etagOf, ifAbsent, ifMatch, readPreconditions } from './conditional.js'
+import { idempotencyHeaderSchema, idempotencyResponses, idempotent, type IdempotencySettings } from './idempotency.js'
 import { NameSchema } from './define.js'
 import type { EntityJsonCache } from './entity-cache.js'
 import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
 import { mediaType, requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
 import { MAX_EMBEDDED, type DeleteMissingPolicy, type ListPage, type PutPolicy, type ResourceRegistry, type ResourceService } from './service.js'
-import type { StoredEntity } from './store.js'
+import type { Store, StoredEntity } from './store.js'
 import type { TaskRunner } from './tasks.js'
 
 /** What the routes need from the plugin registration (one API version). */
@@ -52,6 +53,8 @@ export interface RouteOptions {
   tasks: TaskRunner | undefined
   /** The answered JSON of entities of this version, per version of each entity. */
   cache: EntityJsonCache
+  /** `Idempotency-Key` on POST (a resource's `idempotencyKey` overrides the mode). */
+  idempotency: IdempotencySettings
 }
 
 /** The content type Fastify gives a serialized JSON answer; set on answers sent as text. */
@@ -367,13 +370,22 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
 
   const json = requireMediaType(['application/json'])
   const params = collectionParams !== undefined ? { params: collectionParams } : {}
+  const idempotency: IdempotencySettings = { ...options.idempotency, mode: def.idempotencyKey ?? options.idempotency.mode }
   if (ops.has('create')) {
-    app.post(collectionPath, { schema: { ...doc(`create${Entity}`, `Create a ${service.entityName}`, scheme === 'flat' ? RULES.createFlat : RULES.createNested), ...params, body: createBody, querystring: NoQuery, response: responses({ 201: withOneTime }) }, config: write, preParsing: json }, async (request, reply) => {
+    const postResponses = { ...responses({ 201: withOneTime }), ...postSchemaExtras(fastify, idempotency).responses }
+    app.post(collectionPath, { schema: { ...doc(`create${Entity}`, `Create a ${service.entityName}`, scheme === 'flat' ? RULES.createFlat : RULES.createNested), ...params, ...postSchemaExtras(fastify, idempotency).headers, body: createBody, querystring: NoQuery, response: postResponses }, config: write, preParsing: json }, async (request, reply) => {
       const input = await withParent(request.body as Record<string, unknown>, request.params as NameParamsOf)
-      const { entity, extra } = await service.create(input as never, { request })
-      reply.code(201).header('location', presenter.href(entity)).header('etag', etagOf(entity))
-      const body = presenter.present(entity)
-      return extra !== undefined ? { ...body, ...extra } : body
+      return await idempotent(request, reply, registry.store, idempotency, async (store) => {
+        const { entity, extra } = await service.create(input as never, { request, store })
+        const body = presenter.present(entity)
+        return {
+          statusCode: 201,
+          headers: { location: presenter.href(entity), etag: etagOf(entity) },
+          body: extra !== undefined ? { ...body, ...extra } : body,
+          // A one-time secret (e.g. an API key's private key) is never stored, not even for a replay.
+          ...(extra !== undefined ? { notKept: 'it held a secret shown only once, which the store never keeps' } : {})
+        }
+      })
     })
   }
 
@@ -440,7 +452,8 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       config: permission(action.access),
       answered,
       doc: doc(action.operationId ?? `${action.name}${Entity}`, action.summary ?? `${capitalize(action.name)} (${def.collection})`, action.description ?? 'StarRocks "API Format": /api/{version}/{target-object-access-path}/{action}, where no HTTP method says the operation.'),
-      locate: async (p) => action.target === 'collection' ? { parent: await parentOf(p) } : { entity: await getItem(p) }
+      locate: async (p) => action.target === 'collection' ? { parent: await parentOf(p) } : { entity: await getItem(p) },
+      idempotency
     })
   }
 }
@@ -455,6 +468,7 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
   answered: TSchema
   doc: { operationId: string, summary: string, description: string, tags: string[] }
   locate: (params: NameParamsOf) => Promise<{ parent?: StoredEntity | undefined, entity?: StoredEntity }>
+  idempotency: IdempotencySettings
 }): void {
   const { service, options } = at
   const mediaCheck = requireMediaType(action.mediaTypes)
@@ -465,6 +479,8 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
     return p
   }
   for (const method of action.methods) {
+    // POST is not idempotent (RFC 9110 §9.2.2): it takes an Idempotency-Key; PUT is.
+    const extras = method === 'POST' ? postSchemaExtras(fastify, at.idempotency) : { headers: {}, responses: {} }
     fastify.route({
       method,
       url: at.path,
@@ -472,15 +488,17 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
         ...at.doc,
         ...(action.methods.length > 1 ? { operationId: `${at.doc.operationId}${capitalize(method.toLowerCase())}` } : {}),
         ...(at.params !== undefined ? { params: at.params } : {}),
+        ...extras.headers,
         querystring: NoQuery,
         body: { content: Object.fromEntries(action.mediaTypes.map((t) => [t, { schema: t === 'application/json' ? body : { type: 'string' } }])) },
-        response: fastify.envelope.responses(Object.fromEntries(Object.entries(action.responses).map(([code, schema]) => [code, schema === 'entity' ? at.answered : schema])))
+        response: { ...fastify.envelope.responses(Object.fromEntries(Object.entries(action.responses).map(([code, schema]) => [code, schema === 'entity' ? at.answered : schema]))), ...extras.responses }
       },
       config: at.config,
       preParsing: mediaCheck,
       handler: async (request, reply) => {
         const located = await at.locate(request.params as NameParamsOf)
-        const ctx: ActionContext = {
+        const run = async (store: Store): Promise<ActionResult> => await action.handler(context(store))
+        const context = (store: Store): ActionContext => ({
           method,
           body: request.body,
           request,
@@ -492,12 +510,23 @@ function registerAction (fastify: FastifyInstance, action: ResourceAction, at: {
           policies: { put: options.put, deleteMissing: options.deleteMissing, scheme: options.scheme },
           present: (collection, entity, opts) => presenterOf(collection).present(entity, undefined, opts?.omitParent === true),
           href: (collection, entity: LinkTarget) => presenterOf(collection).href(entity),
-          ...(options.tasks !== undefined ? { tasks: options.tasks } : {})
-        }
-        const result = await action.handler(ctx)
+          ...(options.tasks !== undefined ? { tasks: options.tasks } : {}),
+          store
+        })
+        if (method === 'POST') return await idempotent(request, reply, options.registry.store, at.idempotency, run)
+        const result = await run(options.registry.store)
         if (result.headers !== undefined) reply.headers(result.headers)
         return await reply.code(result.statusCode).send(result.body)
       }
     })
+  }
+}
+
+/** The `headers` schema and the 409/422 answers of a POST route that takes an `Idempotency-Key` (none when off). */
+function postSchemaExtras (fastify: FastifyInstance, idempotency: IdempotencySettings): { headers: { headers?: TSchema }, responses: Record<string, TSchema> } {
+  if (idempotency.mode === false) return { headers: {}, responses: {} }
+  return {
+    headers: { headers: idempotencyHeaderSchema(idempotency.mode, idempotency.lifetimeSeconds) },
+    responses: idempotencyResponses(fastify.envelope.responses({})['4xx'])
   }
 }

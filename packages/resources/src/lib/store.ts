@@ -64,6 +64,40 @@ export interface ListResult<T extends object = Record<string, unknown>> {
   total: number
 }
 
+/** The answer kept for an idempotency key, replayed to a retry of the same request. */
+export interface IdempotencyAnswer {
+  /** A 2xx status code. */
+  statusCode: number
+  /** The headers replayed (e.g. `location`, `etag`, `retry-after`), lower-case names. */
+  headers: Record<string, string>
+  /** The body as the handler answered it (before the API version's style wraps it); absent when not kept. */
+  body?: unknown
+  /** Why the body is not kept (a one-time secret, or larger than the bound): the retry is told so, with `Location`. */
+  notKept?: string
+}
+
+/**
+ * One idempotency key as kept in the store: per scope (the API key, `Principal.id`), the
+ * fingerprint of the request that first used it and, once done, its answer. Times are
+ * milliseconds since the epoch, from the plugin's clock.
+ */
+export interface IdempotencyRecord {
+  /** Whose key it is: the principal's id ('' without authentication). */
+  scope: string
+  /** The key as sent (the sf-string's value), at most 255 characters. */
+  key: string
+  /** SHA-256 (hex) of the request: method, path and body. */
+  fingerprint: string
+  /** Random; identifies the request that holds the key while it is in flight. */
+  token: string
+  /** Until when an in-flight request holds the key. */
+  lockedUntilMs: number
+  /** When the record expires: a request with the key after this is a new request. */
+  expiresAtMs: number
+  /** The answer; absent while the request is in flight. */
+  answer?: IdempotencyAnswer
+}
+
 /** Storage for entities of many collections. Every method may throw `STORE_UNAVAILABLE` (503). */
 export interface Store {
   /** The entity with this id, or undefined. */
@@ -81,6 +115,24 @@ export interface Store {
   replace<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>, expectedVersion: number): Promise<StoredEntity<T>>
   /** Remove and return the entity, or undefined when absent. */
   delete<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined>
+  /**
+   * Idempotency keys (draft-ietf-httpapi-idempotency-key-header), optional: a store without
+   * these three methods serves no `Idempotency-Key`. Claim a key for a request: insert
+   * `record` (in flight: no `answer`), or take over the record of the same scope and key when
+   * it expired (`expiresAtMs <= nowMs`) or when it is in flight with the same fingerprint and
+   * its lock lapsed (`lockedUntilMs <= nowMs`: its process is taken for gone). Also removes a
+   * bounded number of expired records.
+   * @returns `undefined` when claimed (the caller holds `record.token`), else the record that holds the key.
+   */
+  claimIdempotencyKey? (record: IdempotencyRecord, nowMs: number): Promise<IdempotencyRecord | undefined>
+  /**
+   * Store the answer of the request holding the key (call it inside the transaction of the
+   * write, so that both commit or neither does).
+   * @returns false when the key is no longer held with `token` (nothing is changed).
+   */
+  completeIdempotencyKey? (scope: string, key: string, token: string, answer: IdempotencyAnswer): Promise<boolean>
+  /** Remove the in-flight record held with `token` (the request failed; a retry may do the write). */
+  releaseIdempotencyKey? (scope: string, key: string, token: string): Promise<void>
   /** Run `fn` so that all its writes happen or none do; `fn` reads and writes through the store it is given. */
   transaction<R> (fn: (store: Store) => Promise<R>): Promise<R>
   /** Release connections (called from the app's `onClose`). */

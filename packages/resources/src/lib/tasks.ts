@@ -161,10 +161,10 @@ export class TaskRunner {
   }
 
   /**
-   * Submit a task: stored `queued`, run as soon as a slot is free.
+   * Submit a task: stored `queued` (through `options.store` when given, e.g. the transaction of an idempotent request), run as soon as a slot is free.
    * @throws INVALID_ATTRIBUTE (400) when the input does not match the type's schema.
    */
-  async submit (type: string, input: unknown, options: { request?: FastifyRequest } = {}): Promise<TaskEntity> {
+  async submit (type: string, input: unknown, options: { request?: FastifyRequest, store?: Store } = {}): Promise<TaskEntity> {
     const taskType = this.#types.get(type)
     if (taskType === undefined) throw new TypeError(`TaskRunner: unknown task type ${type}`)
     const service = this.#service
@@ -179,7 +179,8 @@ export class TaskRunner {
     const now = new Date().toISOString()
     const { entity } = await service.create({} as never, {
       context: { task: { id, type, input, now, requestId: options.request?.id ?? id } },
-      ...(options.request !== undefined ? { request: options.request } : {})
+      ...(options.request !== undefined ? { request: options.request } : {}),
+      ...(options.store !== undefined ? { store: options.store } : {})
     })
     setImmediate(() => { void this.#pump() })
     return entity

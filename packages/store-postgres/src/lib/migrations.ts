@@ -43,6 +43,26 @@ export const MIGRATIONS: readonly Migration[] = [
       // Equality filters on document fields (JSONB containment).
       `CREATE INDEX IF NOT EXISTS pa_entities_doc ON ${s}.pa_entities USING gin (doc jsonb_path_ops)`
     ]
+  },
+  {
+    version: 2,
+    name: 'idempotency keys',
+    sql: (s) => [
+      // One row per (API key, Idempotency-Key): the request's fingerprint, who holds it while in
+      // flight, and the answer once done (draft-ietf-httpapi-idempotency-key-header). Times in ms.
+      `CREATE TABLE IF NOT EXISTS ${s}.pa_idempotency_keys (
+        scope text NOT NULL,
+        key text NOT NULL,
+        fingerprint text NOT NULL,
+        token text NOT NULL,
+        locked_until_ms bigint NOT NULL,
+        expires_at_ms bigint NOT NULL,
+        answer jsonb,
+        PRIMARY KEY (scope, key)
+      )`,
+      // The bounded sweep of expired keys.
+      `CREATE INDEX IF NOT EXISTS pa_idempotency_keys_expiry ON ${s}.pa_idempotency_keys (expires_at_ms ASC)`
+    ]
   }
 ]
 

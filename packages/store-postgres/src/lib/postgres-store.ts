@@ -2,7 +2,7 @@
  * `PostgresStore`: the resources `Store` on PostgreSQL (a `pg` pool) or on an embedded PGlite
  * database in a directory. Layout and the PostgreSQL features relied on: README.md.
  */
-import { DuplicateNameError, EntityNotFoundError, VersionConflictError, type ListQuery, type ListResult, type Store, type StoredEntity } from '@platform-api/resources'
+import { DuplicateNameError, EntityNotFoundError, VersionConflictError, type IdempotencyAnswer, type IdempotencyRecord, type ListQuery, type ListResult, type Store, type StoredEntity } from '@platform-api/resources'
 import { storeUnavailable } from '../errors.js'
 import type { Driver, Queryable } from './driver.js'
 import { classify } from './faults.js'
@@ -21,14 +21,20 @@ export interface StoreSettings {
 }
 
 type Row = { doc: StoredEntity }
+type KeyRow = { scope: string, key: string, fingerprint: string, token: string, locked_until_ms: string | number, expires_at_ms: string | number, answer: IdempotencyAnswer | null }
+
+/** Expired idempotency keys removed per claim (a bounded sweep). */
+const PURGE_PER_CLAIM = 100
 
 /** Reads and writes through one `Queryable`: the driver (auto-commit) or a transaction. */
 class Operations {
   readonly #table: string
+  readonly #keys: string
   readonly #settings: StoreSettings
   constructor (settings: StoreSettings) {
     this.#settings = settings
     this.#table = `"${settings.schema}".pa_entities`
+    this.#keys = `"${settings.schema}".pa_idempotency_keys`
   }
 
   /** Run one operation; map driver faults to the suite's errors. */
@@ -137,6 +143,45 @@ class Operations {
     const { rows } = await q.query<Row>(`DELETE FROM ${this.#table} WHERE id = $1::uuid AND collection = $2 RETURNING doc`, [id, collection])
     return rows[0]?.doc
   }
+
+  async claimIdempotencyKey (q: Queryable, r: IdempotencyRecord, nowMs: number): Promise<IdempotencyRecord | undefined> {
+    await q.query(`DELETE FROM ${this.#keys} WHERE (scope, key) IN (SELECT scope, key FROM ${this.#keys} WHERE expires_at_ms <= $1 ORDER BY expires_at_ms LIMIT ${PURGE_PER_CLAIM})`, [nowMs])
+    for (let attempt = 0; attempt < 3; attempt++) {
+      // One statement: insert, or take over an expired key or an abandoned one of the same request.
+      const claimed = await q.query(
+        `INSERT INTO ${this.#keys} AS k (scope, key, fingerprint, token, locked_until_ms, expires_at_ms, answer)
+         VALUES ($1, $2, $3, $4, $5, $6, NULL)
+         ON CONFLICT (scope, key) DO UPDATE SET fingerprint = EXCLUDED.fingerprint, token = EXCLUDED.token,
+           locked_until_ms = EXCLUDED.locked_until_ms, expires_at_ms = EXCLUDED.expires_at_ms, answer = NULL
+         WHERE k.expires_at_ms <= $7 OR (k.answer IS NULL AND k.locked_until_ms <= $7 AND k.fingerprint = EXCLUDED.fingerprint)
+         RETURNING k.token`,
+        [r.scope, r.key, r.fingerprint, r.token, r.lockedUntilMs, r.expiresAtMs, nowMs])
+      if (claimed.rows.length > 0) return undefined
+      const { rows } = await q.query<KeyRow>(`SELECT scope, key, fingerprint, token, locked_until_ms, expires_at_ms, answer FROM ${this.#keys} WHERE scope = $1 AND key = $2`, [r.scope, r.key])
+      const row = rows[0]
+      // Released between the two statements: claim again.
+      if (row === undefined) continue
+      return {
+        scope: row.scope,
+        key: row.key,
+        fingerprint: row.fingerprint,
+        token: row.token,
+        lockedUntilMs: Number(row.locked_until_ms),
+        expiresAtMs: Number(row.expires_at_ms),
+        ...(row.answer !== null ? { answer: row.answer } : {})
+      }
+    }
+    throw new Error('idempotency key claimed and released repeatedly')
+  }
+
+  async completeIdempotencyKey (q: Queryable, scope: string, key: string, token: string, answer: IdempotencyAnswer): Promise<boolean> {
+    const { rowCount } = await q.query(`UPDATE ${this.#keys} SET answer = $4::jsonb WHERE scope = $1 AND key = $2 AND token = $3 AND answer IS NULL`, [scope, key, token, JSON.stringify(answer)])
+    return rowCount === 1
+  }
+
+  async releaseIdempotencyKey (q: Queryable, scope: string, key: string, token: string): Promise<void> {
+    await q.query(`DELETE FROM ${this.#keys} WHERE scope = $1 AND key = $2 AND token = $3 AND answer IS NULL`, [scope, key, token])
+  }
 }
 
 /** The store, bound to one `Queryable` (the driver, or the connection of a transaction). */
@@ -148,6 +193,9 @@ function bind (ops: Operations, q: Queryable, transaction: Store['transaction'])
     create: async <T extends object>(c: string, e: StoredEntity<T>) => await ops.run(async () => await ops.create(q, c, e), c, e.fullyQualifiedName) as StoredEntity<T>,
     replace: async <T extends object>(c: string, e: StoredEntity<T>, v: number) => await ops.run(async () => await ops.replace(q, c, e, v), c, e.fullyQualifiedName) as StoredEntity<T>,
     delete: async <T extends object>(c: string, id: string) => await ops.run(async () => await ops.delete(q, c, id), c) as StoredEntity<T> | undefined,
+    claimIdempotencyKey: async (r, now) => await ops.run(async () => await ops.claimIdempotencyKey(q, r, now), ''),
+    completeIdempotencyKey: async (s, k, t, a) => await ops.run(async () => await ops.completeIdempotencyKey(q, s, k, t, a), ''),
+    releaseIdempotencyKey: async (s, k, t) => { await ops.run(async () => { await ops.releaseIdempotencyKey(q, s, k, t) }, '') },
     transaction
   }
 }
@@ -202,6 +250,21 @@ export class PostgresStore implements Store {
 
   async delete<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
     return await this.#auto.delete<T>(collection, id)
+  }
+
+  /** Claim an idempotency key (see `Store.claimIdempotencyKey`); purges up to 100 expired keys. */
+  async claimIdempotencyKey (record: IdempotencyRecord, nowMs: number): Promise<IdempotencyRecord | undefined> {
+    return await (this.#auto.claimIdempotencyKey as NonNullable<Store['claimIdempotencyKey']>)(record, nowMs)
+  }
+
+  /** Keep the answer of a claimed key (see `Store.completeIdempotencyKey`); call it in the write's transaction. */
+  async completeIdempotencyKey (scope: string, key: string, token: string, answer: IdempotencyAnswer): Promise<boolean> {
+    return await (this.#auto.completeIdempotencyKey as NonNullable<Store['completeIdempotencyKey']>)(scope, key, token, answer)
+  }
+
+  /** Release a claimed key still in flight (see `Store.releaseIdempotencyKey`). */
+  async releaseIdempotencyKey (scope: string, key: string, token: string): Promise<void> {
+    await (this.#auto.releaseIdempotencyKey as NonNullable<Store['releaseIdempotencyKey']>)(scope, key, token)
   }
 
   /**
