@@ -17,11 +17,23 @@
  * `PROPERTIES`), names outside `[A-Za-z0-9_-]` (1-256 characters), a key on an unknown column,
  * a column declared twice. Unquoted and quoted names alike are folded to lowercase.
  */
-import sqlParser from 'node-sql-parser'
+import { createRequire } from 'node:module'
 import { InvalidSqlError, UnsupportedSqlError } from './errors.js'
 
-const { Parser } = sqlParser as unknown as { Parser: new () => { astify: (sql: string, options: object) => unknown } }
-const parser = new Parser()
+interface SqlParser { astify: (sql: string, options: object) => unknown }
+let parser: SqlParser | undefined
+
+/**
+ * The SQL parser, loaded on first use: node-sql-parser is 2.4 MB of JavaScript that a start
+ * does not need (issue 12: startup); the first DDL request pays its loading once.
+ */
+function sqlParser (): SqlParser {
+  if (parser === undefined) {
+    const { Parser } = createRequire(import.meta.url)('node-sql-parser') as { Parser: new () => SqlParser }
+    parser = new Parser()
+  }
+  return parser
+}
 const PARSE_OPTIONS = { database: 'MySQL', parseOptions: { includeLocations: true } }
 const NAME = /^[a-z0-9_][a-z0-9_-]{0,255}$/
 
@@ -172,7 +184,7 @@ export function parseCreateTable (script: string, statement: Statement, position
   }
   let ast: unknown
   try {
-    ast = parser.astify(statement.text, PARSE_OPTIONS)
+    ast = sqlParser().astify(statement.text, PARSE_OPTIONS)
   } catch (err) {
     const relative = (err as ParserError).location?.start?.offset ?? 0
     const at = positions.at(statement.offset + relative)

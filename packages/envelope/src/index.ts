@@ -22,6 +22,7 @@ import { AllowRegistry } from './lib/allow.js'
 import { renderError } from './lib/render.js'
 import { ErrorBodySchema, StatusBodySchema, StatusErrorBodySchema, type ErrorBody } from './lib/schemas.js'
 import { createValidatorBuilder } from './lib/validator.js'
+import { createSerializerBuilder } from './lib/serializer.js'
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './lib/depth.js'
 import './lib/principal.js'
 
@@ -219,7 +220,8 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
   })
   // Fastify's own compiler (@fastify/ajv-compiler), keeping addSchema/$ref and the app's ajv options.
   // (Fastify types buildValidator as @fastify/ajv-compiler's pool function; ours has the same runtime contract.)
-  fastify.setSchemaController({ compilersFactory: { buildValidator: createValidatorBuilder() as never } })
+  // Both compile each distinct schema once (issue 12: startup).
+  fastify.setSchemaController({ compilersFactory: { buildValidator: createValidatorBuilder() as never, buildSerializer: createSerializerBuilder() } })
 
   // Never serve a permission-guarded route without an authorization that enforces it.
   fastify.addHook('onRoute', function guardPermission (this: FastifyInstance, route) {

@@ -12,7 +12,6 @@
  */
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
-import pg from 'pg'
 import type { PGlite } from '@electric-sql/pglite'
 import { InvalidOptionError, storeUnavailable } from './errors.js'
 import { PgDriver, PgliteDriver, type Driver } from './lib/driver.js'
@@ -98,6 +97,8 @@ export function resolveOptions (options: PostgresStoreOptions): Settings {
 
 async function openDriver (s: Settings): Promise<Driver> {
   if (s.connectionString !== undefined) {
+    // Loaded only for a PostgreSQL server: an embedded database starts without it (issue 12).
+    const { default: pg } = await import('pg')
     const pool = new pg.Pool({
       connectionString: s.connectionString,
       max: s.maxConnections,

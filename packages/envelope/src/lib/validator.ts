@@ -19,6 +19,7 @@
  */
 import AjvCompilerModule from '@fastify/ajv-compiler'
 import type { FastifySchemaCompiler, FastifyServerOptions } from 'fastify'
+import { compiledOnce } from './compile-once.js'
 
 type AjvServerOption = NonNullable<FastifyServerOptions['ajv']>
 type AjvLike = { addKeyword: (definition: Record<string, unknown>) => unknown }
@@ -89,33 +90,9 @@ export function createValidatorBuilder (): (externalSchemas: Record<string, unkn
     const plugins = [...(ajvOption?.plugins ?? []), platformKeywords]
     const body = build(externalSchemas, { customOptions: { ...customOptions, coerceTypes: false }, plugins })
     const parts = build(externalSchemas, { customOptions: { coerceTypes: 'array', ...customOptions }, plugins })
-    return (route) => {
-      const compiler = route.httpPart === 'body' ? body : parts
-      return compiledOnce(compiler, route)
-    }
+    // the same schema on many routes is compiled once (compile-once.ts)
+    return (route) => compiledOnce(route.httpPart === 'body' ? body : parts, route)
   }
-}
-
-/**
- * Validators already compiled, per compiler (the pooled Ajv of one set of external schemas and
- * options) and per schema text: the same schema on many routes (`/api/v1` and `/api/v2`, HEAD
- * beside GET, one query schema on every list) is compiled once (issue 12: startup).
- */
-const compiled = new WeakMap<object, Map<string, ReturnType<FastifySchemaCompiler<unknown>>>>()
-
-function compiledOnce (compiler: FastifySchemaCompiler<unknown>, route: Parameters<FastifySchemaCompiler<unknown>>[0]): ReturnType<FastifySchemaCompiler<unknown>> {
-  let byText = compiled.get(compiler)
-  if (byText === undefined) {
-    byText = new Map()
-    compiled.set(compiler, byText)
-  }
-  const key = JSON.stringify(route.schema)
-  let validate = byText.get(key)
-  if (validate === undefined) {
-    validate = compiler(route)
-    byText.set(key, validate)
-  }
-  return validate
 }
 
 /**

@@ -10,7 +10,7 @@ import { algorithmInfo, computeUserhash, responseDigest, sessionHA1, type Digest
 import { createNonce, nonceAge, readNonce } from '../nonce.js'
 import type { NonceCountStore, NonceCountResult, VerifiedNonce } from '../nonce-count-store.js'
 import { decodeExtValue } from './ext-value.js'
-import { parseCredentials, quote } from './parse.js'
+import { parseDigestCredentials, quote } from './parse.js'
 
 /** Longest `Authorization` value examined, in bytes; longer ones are refused unread. */
 export const MAX_AUTHORIZATION_BYTES = 4096
@@ -79,23 +79,33 @@ export type DigestOutcome =
 const FAILED: DigestOutcome = Object.freeze({ ok: false, stale: false })
 const STALE: DigestOutcome = Object.freeze({ ok: false, stale: true })
 
+/** 1 for the hex digits `0-9a-fA-F`, by character code below 128. */
+const HEX_DIGIT = new Uint8Array(128)
+for (const c of '0123456789abcdefABCDEF') HEX_DIGIT[c.charCodeAt(0)] = 1
+
 /**
- * Compares lowercase hex `expected` with hex `received` of the same length (any case) in time
- * that depends only on the length, without decoding either into a Buffer.
+ * Compares lowercase hex `expected` with `received` in time that depends only on their lengths,
+ * without decoding either into a Buffer: `true` when `received` holds the same hex digits in any
+ * case. A character of `received` that is not a hex digit makes the answer `false`, so `received`
+ * needs no separate check.
  */
 function hexEqualConstantTime (expected: string, received: string): boolean {
   let diff = expected.length ^ received.length
   const n = Math.min(expected.length, received.length)
-  // `| 0x20` lowers A-F and leaves 0-9 (0x30-0x39) alone; both inputs are checked hex.
-  for (let i = 0; i < n; i++) diff |= expected.charCodeAt(i) ^ (received.charCodeAt(i) | 0x20)
+  for (let i = 0; i < n; i++) {
+    const c = received.charCodeAt(i)
+    // `| 0x20` lowers A-F and leaves 0-9 alone; `c >> 7` and the table refuse every non-digit
+    // (some, like 0x10, would otherwise lower onto a digit).
+    diff |= (expected.charCodeAt(i) ^ (c | 0x20)) | (c >> 7) | (HEX_DIGIT[c & 0x7f] as number ^ 1)
+  }
   return diff === 0
 }
 
 function isHex (value: string, length: number): boolean {
   if (value.length !== length) return false
-  for (let i = 0; i < value.length; i++) {
+  for (let i = 0; i < length; i++) {
     const c = value.charCodeAt(i)
-    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66) || (c >= 0x41 && c <= 0x46))) return false
+    if (c >= 128 || HEX_DIGIT[c] === 0) return false
   }
   return true
 }
@@ -144,9 +154,8 @@ export function createDigestVerifier (options: DigestVerifierOptions): (request:
   return async function verifyDigest (request: DigestRequest): Promise<DigestOutcome> {
     const header = request.authorization
     if (typeof header !== 'string' || header.length === 0 || header.length > MAX_AUTHORIZATION_BYTES) return FAILED
-    const credentials = parseCredentials(header)
-    if (credentials === undefined || credentials.scheme.toLowerCase() !== 'digest') return FAILED
-    const p = credentials.params
+    const p = parseDigestCredentials(header)
+    if (p === undefined) return FAILED
 
     const { nonce, uri, response, nc, cnonce } = p
     let userhash = false
@@ -157,7 +166,7 @@ export function createDigestVerifier (options: DigestVerifierOptions): (request:
     }
     if (userhash && !userhashEnabled) return FAILED
     let username = p.username
-    const extUsername = p['username*']
+    const extUsername = p.usernameExt
     if (extUsername !== undefined) {
       // RFC 7616 §3.4: username* only when username is absent, and never with userhash.
       if (username !== undefined || userhash) return FAILED
@@ -176,7 +185,8 @@ export function createDigestVerifier (options: DigestVerifierOptions): (request:
 
     const info = algorithmInfo(p.algorithm ?? 'MD5')
     if (info === undefined || !enabled.has(info.name)) return FAILED
-    if (!isHex(response, info.hexLength)) return FAILED
+    // Its digits are checked by the constant-time compare below.
+    if (response.length !== info.hexLength) return FAILED
     if (p.opaque !== undefined && p.opaque !== opaque) return FAILED
 
     const nowMs = Date.now()
