@@ -1,9 +1,12 @@
 // `node bench/profile.mjs <scenario>`: the suite server under load for one scenario of
-// `npm run bench`, run with `node --cpu-prof`; prints the heaviest functions (self time).
+// `npm run bench`, run with `node --cpu-prof`; prints the server's CPU per request and the
+// heaviest functions (self time) of the samples taken under load (not the start).
+// `node bench/profile.mjs <scenario> bare`: the same load against bare Fastify (servers.mjs bare).
+// Environment: TOP (functions listed, default 25), SECONDS (of load, default 5).
 // Scenarios: get, list, post, patch; `startup`: the example server (main.js, PGlite) from spawn to
 // its first /health, time grouped by what it is spent on. Used for docs/benchmarks-profiles.md.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import autocannon from 'autocannon'
@@ -51,11 +54,30 @@ if (scenario === 'startup') {
   categories(JSON.parse(readFileSync(join(dir, file), 'utf8')))
   process.exit(0)
 }
-const child = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, 'bench/servers.mjs', 'suite'], { stdio: ['ignore', 'pipe', 'inherit'] })
-const ready = await new Promise((resolve) => child.stdout.once('data', (d) => resolve(JSON.parse(String(d)))))
-const base = `http://127.0.0.1:${ready.port}`
+const contender = process.argv[3] ?? 'suite'
+const start = async (args, profiled) => {
+  const server = spawn(process.execPath, [...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'bench/servers.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
+  return { server, ready: await new Promise((resolve) => server.stdout.once('data', (d) => resolve(JSON.parse(String(d))))) }
+}
+const suite = await start(['suite'], contender === 'suite')
 const challenges = []
-for (let i = 0; i < 16; i++) challenges.push((await fetch(`${base}/api/v1/catalogs`)).headers.get('www-authenticate').split(/,\s*(?=Digest )/)[0])
+for (let i = 0; i < 16; i++) challenges.push((await fetch(`http://127.0.0.1:${suite.ready.port}/api/v1/catalogs`)).headers.get('www-authenticate').split(/,\s*(?=Digest )/)[0])
+let child = suite.server
+let ready = suite.ready
+if (contender === 'bare') {
+  // Bare Fastify serving the suite's bytes from a Map, as in `npm run bench` (it ignores the Authorization).
+  const sign = (uri, nc) => digestAuthorization({ challenge: challenges[0], username: KEY.publicKey, password: KEY.privateKey, method: 'GET', uri, nc })
+  const get = async (uri, nc) => await (await fetch(`http://127.0.0.1:${suite.ready.port}${uri}`, { headers: { authorization: sign(uri, nc) } })).text()
+  const entities = {}
+  for (const [i, id] of suite.ready.ids.entries()) entities[id] = await get(`/api/v1/catalogs/${id}`, i + 1)
+  const fixture = join(dir, 'fixture.json')
+  writeFileSync(fixture, JSON.stringify({ entities, list: await get('/api/v1/catalogs?limit=100', 101), template: entities[suite.ready.ids[0]] }))
+  suite.server.kill()
+  const bare = await start(['bare', fixture], true)
+  child = bare.server
+  ready = { ...bare.ready, ids: suite.ready.ids }
+}
+const base = `http://127.0.0.1:${ready.port}`
 let connections = 0
 let posted = 0
 const entry = {
@@ -70,19 +92,31 @@ const entry = {
     return { ...req, method: this.method, path, headers, body }
   }
 }
-const result = await autocannon({ url: base, connections: 16, duration: 5, requests: new Array(20000).fill(entry), initialContext: {} })
-console.log(`${scenario}: ${result.requests.total} requests, ${result.non2xx} non-2xx`)
+/** User + system CPU of the server process so far, in microseconds (/proc; 10 ms resolution). */
+const cpuMicros = () => { const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1e4 }
+// Only the samples taken under load count: the profile's timestamps are µs of the monotonic clock.
+const loadStartUs = Number(process.hrtime.bigint() / 1000n)
+const cpuBefore = cpuMicros()
+const result = await autocannon({ url: base, connections: 16, duration: Number(process.env.SECONDS ?? 5), requests: new Array(20000).fill(entry), initialContext: {} })
+const cpuPerRequest = (cpuMicros() - cpuBefore) / result.requests.total
+console.log(`${scenario} (${contender}): ${result.requests.total} requests, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, server CPU ${cpuPerRequest.toFixed(0)} µs per request`)
 child.kill('SIGINT')
 await new Promise((resolve) => child.once('exit', resolve))
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'))
 const self = new Map()
-const total = profile.timeDeltas.reduce((a, b) => a + b, 0)
+let total = 0
 const byId = new Map(profile.nodes.map((n) => [n.id, n]))
+let at = profile.startTime
 profile.samples.forEach((id, i) => {
+  const delta = profile.timeDeltas[i] ?? 0
+  at += delta
+  if (at < loadStartUs) return
+  total += delta
   const { functionName, url, lineNumber } = byId.get(id).callFrame
   const key = `${functionName || '(anonymous)'} ${url.replace(/^.*node_modules\//, '').replace(/^file:\/\/\/work\/[^/]+\//, '')}:${lineNumber + 1}`
-  self.set(key, (self.get(key) ?? 0) + (profile.timeDeltas[i] ?? 0))
+  self.set(key, (self.get(key) ?? 0) + delta)
 })
+console.log(`${(total / 1000).toFixed(0)} ms sampled under load`)
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) console.log(`${(100 * v / total).toFixed(1).padStart(5)} %  ${k}`)
 console.log(`profile: ${join(dir, file)}`)

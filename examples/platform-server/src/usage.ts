@@ -13,14 +13,15 @@ export const USAGE_COLLECTION = 'accessListUsage'
 /** The usage of one entry. */
 export interface EntryUsage { count: number, lastUsedAt?: string, lastUsedAddress?: string }
 
-interface Pending { keyId: string, entry: string, count: number, lastUsedAt: string, lastUsedAddress: string }
+interface Pending { keyId: string, entry: string, count: number, lastUsedAtMs: number, lastUsedAddress: string }
 
 const usageName = (keyId: string, entry: string): string => `${keyId} ${entry}`
 
 /** Counts entry usage in memory and writes it in batches. */
 export class UsageRecorder {
   readonly #store: Store
-  readonly #pending = new Map<string, Pending>()
+  /** Pending sums by key id, then by entry (no string is built per request). */
+  readonly #pending = new Map<string, Map<string, Pending>>()
   readonly #intervalMs: number
   #timer: NodeJS.Timeout | undefined
   #flushing: Promise<void> | undefined
@@ -42,27 +43,41 @@ export class UsageRecorder {
 
   /** Record one admitted request; synchronous and cheap. */
   record (keyId: string, entry: string, address: string): void {
-    const name = usageName(keyId, entry)
-    const at = new Date().toISOString()
-    const p = this.#pending.get(name)
-    if (p === undefined) this.#pending.set(name, { keyId, entry, count: 1, lastUsedAt: at, lastUsedAddress: address })
-    else { p.count++; p.lastUsedAt = at; p.lastUsedAddress = address }
+    const at = Date.now()
+    let byEntry = this.#pending.get(keyId)
+    if (byEntry === undefined) {
+      byEntry = new Map()
+      this.#pending.set(keyId, byEntry)
+    }
+    const p = byEntry.get(entry)
+    if (p === undefined) byEntry.set(entry, { keyId, entry, count: 1, lastUsedAtMs: at, lastUsedAddress: address })
+    else { p.count++; p.lastUsedAtMs = at; p.lastUsedAddress = address }
+  }
+
+  /** Add `p` back to the pending sums (a write that failed). */
+  #keep (p: Pending): void {
+    let byEntry = this.#pending.get(p.keyId)
+    if (byEntry === undefined) {
+      byEntry = new Map()
+      this.#pending.set(p.keyId, byEntry)
+    }
+    const again = byEntry.get(p.entry)
+    if (again === undefined) byEntry.set(p.entry, p)
+    else { again.count += p.count; if (p.lastUsedAtMs > again.lastUsedAtMs) { again.lastUsedAtMs = p.lastUsedAtMs; again.lastUsedAddress = p.lastUsedAddress } }
   }
 
   /** Write the pending sums now (one document write per key and entry). A failed write is kept for the next flush. */
   async flush (): Promise<void> {
     while (this.#flushing !== undefined) await this.#flushing
     if (this.#pending.size === 0) return
-    const batch = [...this.#pending.values()]
+    const batch = [...this.#pending.values()].flatMap((byEntry) => [...byEntry.values()])
     this.#pending.clear()
     this.#flushing = (async () => {
       for (const p of batch) {
         try {
           await this.#add(p)
         } catch {
-          const again = this.#pending.get(usageName(p.keyId, p.entry))
-          if (again === undefined) this.#pending.set(usageName(p.keyId, p.entry), p)
-          else again.count += p.count
+          this.#keep(p)
         }
       }
     })()
@@ -71,19 +86,20 @@ export class UsageRecorder {
 
   async #add (p: Pending): Promise<void> {
     const name = usageName(p.keyId, p.entry)
+    const lastUsedAt = new Date(p.lastUsedAtMs).toISOString()
     for (let attempt = 0; attempt < 5; attempt++) {
       const current = await this.#store.getByName(USAGE_COLLECTION, name)
       try {
         if (current === undefined) {
-          await this.#store.create(USAGE_COLLECTION, { id: crypto.randomUUID(), name, fullyQualifiedName: name, parentId: p.keyId, version: 1, createdAt: p.lastUsedAt, updatedAt: p.lastUsedAt, entry: p.entry, count: p.count, lastUsedAt: p.lastUsedAt, lastUsedAddress: p.lastUsedAddress })
+          await this.#store.create(USAGE_COLLECTION, { id: crypto.randomUUID(), name, fullyQualifiedName: name, parentId: p.keyId, version: 1, createdAt: lastUsedAt, updatedAt: lastUsedAt, entry: p.entry, count: p.count, lastUsedAt, lastUsedAddress: p.lastUsedAddress })
         } else {
-          const newer = String(current.lastUsedAt ?? '') > p.lastUsedAt
+          const newer = String(current.lastUsedAt ?? '') > lastUsedAt
           await this.#store.replace(USAGE_COLLECTION, {
             ...current,
             version: current.version + 1,
             updatedAt: new Date().toISOString(),
             count: Number(current.count ?? 0) + p.count,
-            lastUsedAt: newer ? current.lastUsedAt : p.lastUsedAt,
+            lastUsedAt: newer ? current.lastUsedAt : lastUsedAt,
             lastUsedAddress: newer ? current.lastUsedAddress : p.lastUsedAddress
           }, current.version)
         }

@@ -82,6 +82,33 @@ t.test('API keys: private key once, only its HA1 stored; roles enforced; access 
   t.equal(badRole.statusCode, 400)
 })
 
+t.test('API keys: the private key is in the POST answer only, however often the key is read (answers cached per version)', async (t) => {
+  const { app } = await build(t)
+  const created = await digestInject(app, owner, { method: 'POST', url: '/api/v1/apiKeys', payload: { description: 'cached', roles: ['ORG_MEMBER'], accessList: [{ ipAddress: '127.0.0.1' }] } })
+  t.equal(created.statusCode, 201)
+  const key = created.json()
+  t.match(key.privateKey, /^[0-9a-f-]{36}$/)
+  const answers: string[] = []
+  const read = async (): Promise<void> => {
+    for (const url of ['/api/v1/apiKeys?limit=100', `/api/v1/apiKeys/${key.id as string}`, '/api/v1/apiKeys?limit=100', `/api/v1/apiKeys/${key.id as string}`]) {
+      const res = await digestInject(app, owner, { method: 'GET', url })
+      t.equal(res.statusCode, 200, url)
+      answers.push(res.body)
+    }
+  }
+  await read()
+  const patched = await digestInject(app, owner, { method: 'PATCH', url: `/api/v1/apiKeys/${key.id as string}`, headers: { 'content-type': 'application/merge-patch+json' }, payload: { description: 'cached, then changed' } })
+  t.equal(patched.statusCode, 200)
+  answers.push(patched.body)
+  await read()
+  t.equal(JSON.parse(answers.at(-1) as string).description, 'cached, then changed', 'the change is seen at once')
+  t.ok(JSON.parse(answers.at(-2) as string).data.some((k: { id: string, description?: string }) => k.id === key.id && k.description === 'cached, then changed'))
+  for (const text of answers) {
+    t.notOk(text.includes(key.privateKey as string), 'never the private key')
+    t.notMatch(text, /privateKey|ha1/, 'nor its field, nor an HA1')
+  }
+})
+
 t.test('POST with an unknown field is 400 naming it', async (t) => {
   const { app } = await build(t)
   const res = await digestInject(app, owner, { method: 'POST', url: '/api/v1/tables', payload: { name: 'orders2', database: 'default.tpch', tabletype: 'view' } })

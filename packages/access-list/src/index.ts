@@ -62,14 +62,21 @@ function principalOf (request: FastifyRequest): Principal | null {
   return request.principal ?? null
 }
 
+/** A client address parsed for matching, with its normal text form. */
+interface ClientAddress { address: ipaddr.IPv4 | ipaddr.IPv6, text: string }
+
 /** The client address as matched: IPv4-mapped IPv6 becomes IPv4; `undefined` when unusable. */
-function parseClientAddress (ip: string): ipaddr.IPv4 | ipaddr.IPv6 | undefined {
+function parseClientAddress (ip: string): ClientAddress | undefined {
   try {
-    return ipaddr.process(ip)
+    const address = ipaddr.process(ip)
+    return { address, text: address.toString() }
   } catch {
     return undefined
   }
 }
+
+/** Distinct client addresses whose parse is remembered (a client sends many requests); then it starts over. */
+const REMEMBERED_ADDRESSES = 1024
 
 const DEFAULTS: Required<Omit<AccessListOptions, 'onMatch'>> = {
   getAccessList: (request) => principalOf(request)?.accessList,
@@ -93,6 +100,17 @@ function resolveOptions (options: AccessListOptions): Required<Omit<AccessListOp
 async function platformAccessListPlugin (fastify: FastifyInstance, options: AccessListOptions): Promise<void> {
   const { getAccessList, allowEmpty, onMatch } = resolveOptions(options)
   const compiled = new WeakMap<readonly AccessListEntry[], CompiledAccessList>()
+  const addresses = new Map<string, ClientAddress | undefined>()
+  /** `parseClientAddress`, remembered per address text (`request.ip`). */
+  function clientAddress (ip: string): ClientAddress | undefined {
+    let parsed = addresses.get(ip)
+    if (parsed === undefined && !addresses.has(ip)) {
+      parsed = parseClientAddress(ip)
+      if (addresses.size >= REMEMBERED_ADDRESSES) addresses.clear()
+      addresses.set(ip, parsed)
+    }
+    return parsed
+  }
 
   /** The compiled list, from the cache unless an entry has expired since it was compiled. */
   function compile (entries: readonly AccessListEntry[], principal: Principal): CompiledAccessList {
@@ -117,13 +135,13 @@ async function platformAccessListPlugin (fastify: FastifyInstance, options: Acce
     const empty = entries == null || entries.length === 0
     if (empty && allowEmpty) return
 
-    const address = parseClientAddress(request.ip)
-    const entry = address === undefined || empty ? undefined : compile(entries, principal).entryFor(address)
+    const client = clientAddress(request.ip)
+    const entry = client === undefined || empty ? undefined : compile(entries, principal).entryFor(client.address)
     if (entry === undefined) {
-      const shown = address?.toString() ?? String(request.ip)
+      const shown = client?.text ?? String(request.ip)
       throw withParameters(new IpAddressNotOnAccessListError(shown), [shown])
     }
-    if (onMatch !== undefined) onMatch(request, entry, (address as ipaddr.IPv4 | ipaddr.IPv6).toString())
+    if (onMatch !== undefined) onMatch(request, entry, (client as ClientAddress).text)
   })
 }
 

@@ -54,6 +54,8 @@ export interface ApiVersionOptions {
   tasks?: TaskRunner
   /** Prefix of the OpenAPI operationIds of this version, e.g. `v2`. Default none. */
   operationIdPrefix?: string
+  /** Budget of this version's cache of answered entity JSON, in bytes; 0: none (see @platform-api/resources `entityCacheBytes`). Default 16 MiB. */
+  entityCacheBytes?: number
   /** `Idempotency-Key` on this version's POST routes: `optional`, `required` or `false` (see @platform-api/resources `idempotencyKey`). Default `optional` with a store that keeps keys. */
   idempotencyKey?: IdempotencyMode
   /** How long an idempotency key and its answer are kept, in seconds. Default 86400. */
@@ -128,6 +130,7 @@ async function platformApi (fastify: FastifyInstance, options: PlatformApiOption
         ...(version.mergePatchTypes !== undefined ? { mergePatchTypes: version.mergePatchTypes } : {}),
         ...(version.tasks !== undefined ? { tasks: version.tasks } : {}),
         ...(version.operationIdPrefix !== undefined ? { operationIdPrefix: version.operationIdPrefix } : {}),
+        ...(version.entityCacheBytes !== undefined ? { entityCacheBytes: version.entityCacheBytes } : {}),
         ...(version.idempotencyKey !== undefined ? { idempotencyKey: version.idempotencyKey } : {}),
         ...(version.idempotencyKeyLifetimeSeconds !== undefined ? { idempotencyKeyLifetimeSeconds: version.idempotencyKeyLifetimeSeconds } : {}),
         ...(version.idempotencyLockSeconds !== undefined ? { idempotencyLockSeconds: version.idempotencyLockSeconds } : {}),

@@ -15,6 +15,7 @@ import { InvalidResourceError } from './errors.js'
 import { JSON_PATCH, MERGE_PATCH } from './lib/patch.js'
 import type { PathScheme } from './lib/links.js'
 import { createPresenter, registerResourceRoutes } from './lib/routes.js'
+import { DEFAULT_ENTITY_CACHE_BYTES, EntityJsonCache } from './lib/entity-cache.js'
 import { registerTaskRoutes } from './lib/task-routes.js'
 import { TaskRunner } from './lib/tasks.js'
 import { BASE_URL_MAX_LENGTH } from './lib/define.js'
@@ -32,6 +33,7 @@ export { EntityPresenter, entityPath, pathSegment, type LinkTarget, type PathSch
 export type { ActionContext, ActionResult, ResourceAction } from './lib/actions.js'
 export { applyJsonPatch, applyMergePatch, JSON_PATCH, MERGE_PATCH, type JsonPatchOperation } from './lib/patch.js'
 export { etagOf } from './lib/conditional.js'
+export { EntityJsonCache, DEFAULT_ENTITY_CACHE_BYTES } from './lib/entity-cache.js'
 export { TaskRunner, defineTaskType, tasks, TaskErrorSchema, withLiveProgress, type TaskContext, type TaskEntity, type TaskRunnerOptions, type TaskStatus, type TaskType } from './lib/tasks.js'
 
 /** Options of the resources plugin (one registration = one API version). */
@@ -74,6 +76,15 @@ export interface ResourcesOptions {
   tasks?: TaskRunner
   /** Prefix of the OpenAPI `operationId` of every route here (`v2` -> `v2ListTables`), so that several versions in one document stay unique. Default '' (none). */
   operationIdPrefix?: string
+  /**
+   * Budget of the cache of answered entity JSON, in bytes (each entry: its text's length in
+   * characters plus a fixed overhead); least recently used entries go first. Lists, GET and
+   * PATCH answers of the `plain` style are then made from each entity's JSON serialized once
+   * per version (by the route's response schema), not once per request; an entry serves only
+   * the version it was made from. Such answers reach `onSend` hooks as text, not
+   * `preSerialization` hooks as objects. 0: no cache. Default 16 MiB (`DEFAULT_ENTITY_CACHE_BYTES`).
+   */
+  entityCacheBytes?: number
   /**
    * `Idempotency-Key` (draft-ietf-httpapi-idempotency-key-header) on every POST that creates
    * (collection POST and POST actions): `optional`, `required` (400 `IDEMPOTENCY_KEY_MISSING`
@@ -176,8 +187,10 @@ function checkOptions (options: ResourcesOptions): CheckedOptions {
   if (typeof closeStore !== 'boolean') throw new InvalidResourceError('closeStore must be a boolean')
   if (options.collections !== undefined && !Array.isArray(options.collections)) throw new InvalidResourceError('collections must be an array of collection names')
   if (options.tasks !== undefined && !(options.tasks instanceof TaskRunner)) throw new InvalidResourceError('tasks must be a TaskRunner')
+  const entityCacheBytes = options.entityCacheBytes ?? DEFAULT_ENTITY_CACHE_BYTES
+  if (!Number.isSafeInteger(entityCacheBytes) || entityCacheBytes < 0) throw new InvalidResourceError('entityCacheBytes must be an integer >= 0 (0: no cache)')
   const idempotency = checkIdempotency(options)
-  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix, maxResponseBytes, idempotency }
+  return { tasks: options.tasks as TaskRunner, registry: options.registry, publicUrl: options.publicUrl, collections: options.collections, maxPatchOperations, put, deleteMissing, closeStore, paths, pagination, mergePatchTypes, operationIdPrefix, maxResponseBytes, entityCacheBytes, idempotency }
 }
 
 async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Promise<void> {
@@ -202,6 +215,8 @@ async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Pro
   }
   const baseUrl = linkBase(options.publicUrl, fastify.prefix)
   const presenters = new Map(services.map((s) => [s.collection, createPresenter(options.registry, s, baseUrl, options.paths)]))
+  // One per registration: entities are presented under this version's base URL and path scheme.
+  const cache = new EntityJsonCache(options.entityCacheBytes)
   for (const service of services) {
     registerResourceRoutes(fastify, service, {
       registry: options.registry,
@@ -216,6 +231,7 @@ async function resources (fastify: FastifyInstance, opts: ResourcesOptions): Pro
       operationIdPrefix: options.operationIdPrefix,
       tasks: options.tasks,
       maxResponseBytes: options.maxResponseBytes,
+      cache,
       idempotency: options.idempotency
     })
   }

@@ -242,7 +242,8 @@ export class MemoryStore implements Store {
       throw new DuplicateNameError(collection, entity.fullyQualifiedName)
     }
     const stored = deepFreeze(structuredClone(entity) as StoredEntity)
-    c.remove(current)
+    // Same name and parent (a PATCH of other fields): the index entries are overwritten in place.
+    if (stored.fullyQualifiedName !== current.fullyQualifiedName || stored.parentId !== current.parentId) c.remove(current)
     c.insert(stored)
     undo?.push(() => { c.remove(stored); c.insert(current) })
     return stored

@@ -44,7 +44,9 @@ const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype'])
 function segments (pointer: string): string[] {
   if (pointer === '') return []
   if (!pointer.startsWith('/')) throw new InvalidPatchError(`"${pointer.slice(0, 100)}" is not a JSON Pointer (RFC 6901): it must start with "/"`)
-  return pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'))
+  const parts = pointer.slice(1).split('/')
+  // RFC 6901 §4: `~1` is `/`, then `~0` is `~` (most pointers have neither).
+  return pointer.includes('~') ? parts.map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~')) : parts
 }
 
 function checkPointer (pointer: string, writable: ReadonlySet<string>, readOnly: ReadonlySet<string>): void {

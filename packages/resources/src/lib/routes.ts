@@ -19,8 +19,9 @@ import type { ActionContext, ActionResult, ResourceAction } from './actions.js'
 import { etagOf, ifAbsent, ifMatch, readPreconditions } from './conditional.js'
 import { idempotencyHeaderSchema, idempotencyResponses, idempotent, type IdempotencySettings } from './idempotency.js'
 import { NAME_CHARACTERS_PATTERN, NameSchema } from './define.js'
+import type { EntityJsonCache } from './entity-cache.js'
 import { EntityPresenter, pathSegment, type LinkTarget, type PathScheme } from './links.js'
-import { requireMediaType } from './media-type.js'
+import { mediaType, requireMediaType } from './media-type.js'
 import { JSON_PATCH, MERGE_PATCH, jsonPatchSchema } from './patch.js'
 import { MAX_EMBEDDED, type DeleteMissingPolicy, type ListPage, type PutPolicy, type ResourceRegistry, type ResourceService } from './service.js'
 import type { Store, StoredEntity } from './store.js'
@@ -50,6 +51,8 @@ export interface RouteOptions {
   operationIdPrefix: string
   /** The task runner of this version, handed to actions. */
   tasks: TaskRunner | undefined
+  /** The answered JSON of entities of this version, per version of each entity. */
+  cache: EntityJsonCache
   /** `Idempotency-Key` on POST (a resource's `idempotencyKey` overrides the mode). */
   idempotency: IdempotencySettings
   /** Largest GET answer, in bytes of JSON (see the plugin option). */
@@ -71,6 +74,52 @@ function itemsThatFit (items: readonly unknown[], maxBytes: number): number {
   }
   return items.length
 }
+
+/** {@link itemsThatFit} for items already serialized (the entity cache's texts): no second serialization. */
+function textsThatFit (texts: readonly string[], maxBytes: number): number {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most pages fit without counting bytes.
+  let chars = WRAPPER_ROOM_BYTES
+  for (const text of texts) chars += text.length * 3 + 1
+  if (chars <= maxBytes) return texts.length
+  let bytes = WRAPPER_ROOM_BYTES
+  for (let i = 0; i < texts.length; i++) {
+    bytes += Buffer.byteLength(texts[i] as string) + 1
+    if (bytes > maxBytes) return i
+  }
+  return texts.length
+}
+
+/** The content type Fastify gives a serialized JSON answer; set on answers sent as text. */
+const JSON_TYPE = 'application/json; charset=utf-8'
+
+/** Whether `skeleton` (a serialized object) starts with its property `property` as an empty array. */
+function startsWithEmptyArray (skeleton: string, property: string): boolean {
+  const head = `{"${property}":[`
+  return skeleton.startsWith(head) && skeleton.charCodeAt(head.length) === 0x5d /* ] */
+}
+
+/** `skeleton` (see {@link startsWithEmptyArray}) with the serialized elements `texts` in that array. */
+function spliceFirstArray (skeleton: string, property: string, texts: readonly string[]): string {
+  if (texts.length === 0) return skeleton
+  const head = `{"${property}":[`
+  // One join makes the one flat string the socket gets (no concatenation copied again on write).
+  const parts = texts.slice()
+  parts[0] = head + (parts[0] as string)
+  parts[parts.length - 1] += skeleton.slice(head.length)
+  return parts.join(',')
+}
+
+/** Whether two lists hold the same texts (the same cached strings: compared by reference first). */
+function sameTexts (a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Longest list answer a list route keeps to answer again, in characters. */
+const MAX_REPEATED_LIST_CHARS = 1 << 20
+
+type Serialize = (value: unknown) => string
 
 /** Most children embedded in one list answer, over all its items. */
 export const MAX_EMBEDDED_PER_ANSWER = 10_000
@@ -190,6 +239,35 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
   const withOneTime = def.oneTimeFields !== undefined
     ? Type.Object({ ...answered.properties, ...(def.oneTimeFields as TObject).properties }, { additionalProperties: false })
     : answered
+  // Answers in the plain style are sent as JSON text from the per-version cache; the status
+  // style's wrapper is added by the envelope to objects, so that style keeps the object path.
+  const cached = options.cache.enabled && fastify.envelope.style === 'plain'
+  /** The answered JSON of `entity`: presented, then serialized from `answered` by this route's serializer compiler; cached per version. */
+  const entityJson = (reply: FastifyReply, entity: StoredEntity): string =>
+    options.cache.json(def.collection, entity, (e) => (reply.compileSerializationSchema(answered, '200') as Serialize)(presenter.present(e)))
+  // The last list answer made (of any query), and what it was made of: while the page's
+  // paging and every entity's cached text are the same, it is answered again without a copy.
+  let lastList: { skeleton: string, texts: string[], text: string } | undefined
+  /**
+   * A whole list answer as text, or `undefined` when not served from the cache (`?fields`,
+   * status style): the route's own 200 serializer writes the page around an empty `property`
+   * array, which the entities' cached JSON then fills.
+   */
+  const listText = (reply: FastifyReply, property: 'data' | 'items', page: Record<string, unknown>, texts: string[]): string | undefined => {
+    const serialize = reply.getSerializationFunction('200') as Serialize | undefined
+    if (serialize === undefined) return undefined
+    const skeleton = serialize({ [property]: [], ...page })
+    if (!startsWithEmptyArray(skeleton, property)) return undefined
+    reply.type(JSON_TYPE)
+    const last = lastList
+    if (last !== undefined && last.skeleton === skeleton && sameTexts(last.texts, texts)) return last.text
+    const text = spliceFirstArray(skeleton, property, texts)
+    lastList = text.length <= MAX_REPEATED_LIST_CHARS ? { skeleton, texts, text } : undefined
+    return text
+  }
+  /** The entities' cached JSON, or `undefined` when the answer is not served from the cache (`?fields`, status style). */
+  const cachedTexts = (reply: FastifyReply, fields: Set<string> | undefined, items: StoredEntity[]): string[] | undefined =>
+    cached && fields === undefined ? items.map((e) => entityJson(reply, e)) : undefined
   const fieldsQuery = Type.Optional(Type.String({ maxLength: 1024, pattern: FIELDS_PATTERN, description: `Comma-separated fields to answer besides id, name and href: ${[...selectable].join(', ')}` }))
   // In the nested scheme the parent comes from the path, never from the body.
   const createBody = scheme === 'nested' && parentField !== undefined
@@ -260,7 +338,7 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     const filterNames = Object.keys(filterProps)
     const page = options.pagination === 'page' ? PageResponseSchema(answered, fastify.pagination.maxLimit) : ListResponseSchema(answered, fastify.pagination.maxLimit)
     const listDoc = doc(`list${Entities}`, `List ${def.collection}`, options.pagination === 'page' ? RULES.listPage : RULES.listCursor)
-    app.get(collectionPath, { schema: { ...listDoc, ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request) => {
+    app.get(collectionPath, { schema: { ...listDoc, ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request, reply) => {
       const query = request.query as Record<string, unknown> & { fields?: string, limit?: number, before?: string, after?: string, pageNum?: number, itemsPerPage?: number }
       const fields = parseFields(query.fields)
       const filter: Record<string, string | number | boolean> = {}
@@ -270,10 +348,16 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       if (options.pagination === 'page') {
         const p = fastify.pagination.parsePage(query)
         const result = await service.list({ limit: p.limit, offset: p.offset }, filter)
-        const items = await presentAll(result.items, fields)
+        const rest = { pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
         // A page cannot be cut here: pageNum counts whole pages.
-        if (itemsThatFit(items, options.maxResponseBytes) < items.length) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'ask for fewer items (itemsPerPage) or leave embedded collections out of ?fields')
-        return { items, pageNum: p.pageNum, itemsPerPage: p.itemsPerPage, totalCount: result.total }
+        const tooLarge = (): Error => new ResponseTooLargeError(String(options.maxResponseBytes), 'ask for fewer items (itemsPerPage) or leave embedded collections out of ?fields')
+        const texts = cachedTexts(reply, fields, result.items)
+        if (texts !== undefined && textsThatFit(texts, options.maxResponseBytes) < texts.length) throw tooLarge()
+        const text = texts !== undefined ? listText(reply, 'items', rest, texts) : undefined
+        if (text !== undefined) return text
+        const items = await presentAll(result.items, fields)
+        if (itemsThatFit(items, options.maxResponseBytes) < items.length) throw tooLarge()
+        return { items, ...rest }
       }
       // Cursors are bound to this collection, its sort and this filter (a cursor of another list is 400).
       const scope = JSON.stringify([def.collection, 'fullyQualifiedName', Object.entries(filter).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)])
@@ -286,27 +370,32 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
         page[side] = [item.fullyQualifiedName]
       }
       const result = await service.list(page as ListPage, filter)
-      const data = await presentAll(result.items, fields)
+      const backwards = page.before !== undefined
+      // Served from the entity cache (texts), or presented (objects, e.g. with ?fields embedding).
+      const texts = cachedTexts(reply, fields, result.items)
+      const data = texts === undefined ? await presentAll(result.items, fields) : undefined
+      const entries = texts ?? data as Array<Record<string, unknown>>
       // Over maxResponseBytes: fewer items, and `after` continues from the last one answered.
-      const fit = page.before !== undefined ? itemsThatFit([...data].reverse(), options.maxResponseBytes) : itemsThatFit(data, options.maxResponseBytes)
-      if (fit === 0 && data.length > 0) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'this one item is larger: leave embedded collections out of ?fields')
-      const cut = fit < data.length
+      const fit = texts !== undefined
+        ? textsThatFit(backwards ? [...texts].reverse() : texts, options.maxResponseBytes)
+        : itemsThatFit(backwards ? [...entries].reverse() : entries, options.maxResponseBytes)
+      if (fit === 0 && entries.length > 0) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'this one item is larger: leave embedded collections out of ?fields')
+      const cut = fit < entries.length
       // A page read backwards (`before`) ends at the cursor: its last items are the ones next to it.
-      const kept = cut ? (page.before !== undefined ? data.slice(data.length - fit) : data.slice(0, fit)) : data
-      const items = cut ? (page.before !== undefined ? result.items.slice(result.items.length - fit) : result.items.slice(0, fit)) : result.items
+      const keep = <T>(list: T[]): T[] => cut ? (backwards ? list.slice(list.length - fit) : list.slice(0, fit)) : list
+      const items = keep(result.items)
       const first = items[0]
       const last = items.at(-1)
       const cursor = (item: StoredEntity): string => fastify.pagination.scopedCursor({ key: [item.fullyQualifiedName], id: item.id }, scope)
-      const hasBefore = result.hasBefore || (cut && page.before !== undefined)
-      const hasAfter = result.hasAfter || (cut && page.before === undefined)
-      return {
-        data: kept,
-        paging: {
-          before: hasBefore && first !== undefined ? cursor(first) : null,
-          after: hasAfter && last !== undefined ? cursor(last) : null,
-          total: result.total
-        }
+      const hasBefore = result.hasBefore || (cut && backwards)
+      const hasAfter = result.hasAfter || (cut && !backwards)
+      const paging = {
+        before: hasBefore && first !== undefined ? cursor(first) : null,
+        after: hasAfter && last !== undefined ? cursor(last) : null,
+        total: result.total
       }
+      const text = texts !== undefined ? listText(reply, 'data', { paging }, keep(texts)) : undefined
+      return text ?? { data: data !== undefined ? keep(data) : await presentAll(items, fields), paging }
     })
   }
 
@@ -317,8 +406,15 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       const fields = parseFields(rawFields)
       reply.header('etag', etagOf(entity))
       if (readPreconditions(request, entity)) return await reply.code(304).send()
+      const tooLarge = (): Error => new ResponseTooLargeError(String(options.maxResponseBytes), 'leave embedded collections out of ?fields and list them with a parent filter')
+      if (cached && fields === undefined) {
+        const text = entityJson(reply, entity)
+        if (textsThatFit([text], options.maxResponseBytes) === 0) throw tooLarge()
+        reply.type(JSON_TYPE)
+        return text
+      }
       const answer = await present(entity, fields)
-      if (itemsThatFit([answer], options.maxResponseBytes) === 0) throw new ResponseTooLargeError(String(options.maxResponseBytes), 'leave embedded collections out of ?fields and list them with a parent filter')
+      if (itemsThatFit([answer], options.maxResponseBytes) === 0) throw tooLarge()
       return answer
     }
     const getDoc = scheme === 'flat' ? doc(`get${Entity}`, `Get a ${service.entityName} by id`, RULES.getFlat) : doc(`get${Entity}`, `Get a ${service.entityName} by its path`, RULES.getNested)
@@ -382,10 +478,16 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       config: write,
       preParsing: patchTypes
     }, async (request, reply) => {
-      const kind = request.is([JSON_PATCH]) === JSON_PATCH ? 'json-patch' : 'merge-patch'
-      const current = await getItem(request.params as NameParamsOf)
-      const entity = await service.patch(current.id, kind, request.body, { request, check: ifMatch(request) })
+      // The content type passed `patchTypes`: one of the route's types, as `type-is` matched it.
+      const kind = mediaType(request.headers['content-type']) === JSON_PATCH ? 'json-patch' : 'merge-patch'
+      // By id, the patch's own read (in its transaction) finds the entity or answers 404.
+      const id = scheme === 'flat' ? (request.params as NameParamsOf).id as string : (await getItem(request.params as NameParamsOf)).id
+      const entity = await service.patch(id, kind, request.body, { request, check: ifMatch(request) })
       reply.header('etag', etagOf(entity))
+      if (cached) {
+        reply.type(JSON_TYPE)
+        return entityJson(reply, entity)
+      }
       return presenter.present(entity)
     })
   }
