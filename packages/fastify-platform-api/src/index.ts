@@ -27,6 +27,7 @@ export { compileAccessList, parseAccessListEntry, type AccessListOptions } from 
 export { createValidatorCompiler, withParameters, withHeaders, platformServerOptions, type PlatformServerOptions, type EnvelopeOptions, type ErrorBody } from '@platform-api/envelope'
 export { encodeCursor, decodeCursor, type PaginationOptions, type Paging } from '@platform-api/pagination'
 export { platformApiDocs, openApiForPrefix, DocsInvalidOptionError, DIGEST_SECURITY_SCHEME, type PlatformApiDocsOptions, type OpenApiDocument } from './docs.js'
+export { compareApiDocuments, formatBreakingChanges, sortKeysDeep, resolveLocalRefs, pointerToken, type ApiChange, type ApiComparison } from './compat.js'
 
 /** One API version: a prefix and the resources it serves. */
 export interface ApiVersionOptions {
