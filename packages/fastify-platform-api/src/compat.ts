@@ -286,6 +286,8 @@ class Comparer {
       }
       if (direction === 'response' && br.has(name) && !ar.has(name)) this.broke('response-property-optional', wasAt, `${field(name)}: response field no longer always present`)
       if (direction === 'request' && ar.has(name) && !br.has(name)) this.broke('request-property-required', wasAt, `${field(name)}: request field newly required`)
+      if (direction === 'request' && br.has(name) && !ar.has(name)) this.relaxed('request-property-optional', `${now}/properties/${pointerToken(name)}`, `${field(name)}: request field no longer required`)
+      if (direction === 'response' && ar.has(name) && !br.has(name)) this.relaxed('response-property-required', `${now}/properties/${pointerToken(name)}`, `${field(name)}: response field now always present`)
       this.schema(bp[name], ap[name], direction, wasAt, `${now}/properties/${pointerToken(name)}`, field(name))
     }
     for (const name of Object.keys(ap)) {
