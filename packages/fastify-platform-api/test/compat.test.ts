@@ -4,7 +4,9 @@
  * for each kind of addition or relaxation a pair that must pass (reported as compatible).
  */
 import t from 'tap'
-import { compareApiDocuments, formatBreakingChanges, pointerToken, resolveLocalRefs, sortKeysDeep, type ApiChange } from '../src/index.js'
+import Fastify from 'fastify'
+import { Type } from '@sinclair/typebox'
+import fastifyPlatformApi, { compareApiDocuments, defineResource, formatBreakingChanges, MemoryKeyStore, MemoryStore, platformApiDocs, platformEnvelope, pointerToken, ResourceRegistry, resolveLocalRefs, sortKeysDeep, type ApiChange } from '../src/index.js'
 
 type Json = Record<string, unknown>
 
@@ -202,4 +204,56 @@ t.test('the failure message names each pointer and says how to proceed', async (
   t.match(message, /keep it: restore the field/)
   t.match(message, /new API version \(a new prefix, e\.g\. \/api\/v2\)/)
   t.match(message, /npm run api:snapshot/)
+})
+
+t.test('config.deprecation marks the operation deprecated in OpenAPI; the guard reports it as compatible', async (t) => {
+  const documentOf = async (deprecated: boolean): Promise<Json> => {
+    const app = Fastify()
+    t.teardown(() => app.close())
+    await app.register(platformApiDocs, { ui: false })
+    await app.register(platformEnvelope, { httpsOnly: false })
+    app.get('/api/v1/things', {
+      ...(deprecated ? { config: { deprecation: { date: '2026-01-01T00:00:00Z', sunset: '2026-07-01T00:00:00Z' } } } : {}),
+      schema: { operationId: 'listThings', response: { 200: { type: 'object', properties: { id: { type: 'string' } } } } }
+    }, async () => ({ id: 'a' }))
+    await app.ready()
+    if (deprecated) t.equal((await app.inject({ url: '/api/v1/things' })).headers.deprecation, '@1767225600', 'and it answers with the header')
+    return (app as unknown as { swagger: () => Json }).swagger()
+  }
+  const before = await documentOf(false)
+  const after = await documentOf(true)
+  t.equal(at(after, '/paths/~1api~1v1~1things/get').deprecated, true)
+  t.equal(at(before, '/paths/~1api~1v1~1things/get').deprecated, undefined)
+  const { breaking, compatible } = compareApiDocuments(before, after)
+  t.same(breaking, [])
+  t.same(compatible.map((c) => [c.rule, c.pointer]), [['operation-deprecated', '/paths/~1api~1v1~1things/get']])
+})
+
+t.test('a resource operation is deprecated from an onRoute hook registered before the suite (docs/compatibility.md)', async (t) => {
+  const books = defineResource({ collection: 'books', permission: 'catalog', fields: Type.Object({ title: Type.String() }) })
+  const app = Fastify({ routerOptions: { maxParamLength: 256 } })
+  t.teardown(() => app.close())
+  await app.register(platformApiDocs, { ui: false })
+  app.addHook('onRoute', (route) => {
+    if (route.method === 'GET' && route.url === '/api/v1/books') route.config = { ...route.config, deprecation: { date: '2026-01-01T00:00:00Z', sunset: '2026-07-01T00:00:00Z', link: '/docs/compatibility' } }
+  })
+  await app.register(fastifyPlatformApi, {
+    publicUrl: 'https://books.example.com',
+    envelope: { httpsOnly: false },
+    auth: { keyStore: new MemoryKeyStore() },
+    versions: [
+      { prefix: '/api/v1', registry: new ResourceRegistry(new MemoryStore(), [books]) },
+      { prefix: '/api/v2', registry: new ResourceRegistry(new MemoryStore(), [books]), style: 'status' }
+    ]
+  })
+  await app.ready()
+  const old = await app.inject({ url: '/api/v1/books' })
+  t.equal(old.statusCode, 401, 'unauthenticated: the 401 says it too')
+  t.equal(old.headers.deprecation, '@1767225600')
+  t.equal(old.headers.sunset, 'Wed, 01 Jul 2026 00:00:00 GMT')
+  t.equal(old.headers.link, '</docs/compatibility>; rel="deprecation"; type="text/html"')
+  t.equal((await app.inject({ url: '/api/v2/books' })).headers.deprecation, undefined, 'the new version is not deprecated')
+  const document = (app as unknown as { swagger: () => Json }).swagger()
+  t.equal(at(document, '/paths/~1api~1v1~1books/get').deprecated, true)
+  t.equal(at(document, '/paths/~1api~1v1~1books/post').deprecated, undefined)
 })
