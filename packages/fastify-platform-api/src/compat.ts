@@ -77,7 +77,7 @@ export function resolveLocalRefs<T> (document: T): T {
     let node: Json = root
     for (const raw of ref.slice(2).split('/')) {
       const token = decodeURIComponent(raw).replaceAll('~1', '/').replaceAll('~0', '~')
-      if (node === null || typeof node !== 'object' || !(token in node)) throw new Error(`$ref points nowhere: ${ref}`)
+      if (node === null || typeof node !== 'object' || !Object.hasOwn(node, token)) throw new Error(`$ref points nowhere: ${ref}`)
       node = (node as Record<string, Json>)[token] as Json
     }
     return node
@@ -121,7 +121,7 @@ function typesOf (schema: JsonObject): Set<string> | undefined {
 }
 
 function enumOf (schema: JsonObject): Map<string, Json> | undefined {
-  if ('const' in schema) return new Map([[JSON.stringify(schema.const), schema.const as Json]])
+  if (Object.hasOwn(schema, 'const')) return new Map([[JSON.stringify(schema.const), schema.const as Json]])
   if (Array.isArray(schema.enum)) return new Map(schema.enum.map((v) => [JSON.stringify(v), v]))
   return undefined
 }
@@ -279,7 +279,7 @@ class Comparer {
     const field = (name: string): string => `${what}/${pointerToken(name)}`
     for (const name of Object.keys(bp)) {
       const wasAt = `${was}/properties/${pointerToken(name)}`
-      if (!(name in ap)) {
+      if (!Object.hasOwn(ap, name)) {
         if (direction === 'response') this.broke('response-property-removed', wasAt, `${field(name)}: response field removed (or renamed)`)
         else this.broke('request-property-removed', wasAt, `${field(name)}: request field no longer accepted${a.additionalProperties === false ? ' (refused as unknown)' : ''}`)
         continue
@@ -291,7 +291,7 @@ class Comparer {
       this.schema(bp[name], ap[name], direction, wasAt, `${now}/properties/${pointerToken(name)}`, field(name))
     }
     for (const name of Object.keys(ap)) {
-      if (name in bp) continue
+      if (Object.hasOwn(bp, name)) continue
       const nowAt = `${now}/properties/${pointerToken(name)}`
       if (direction === 'request' && ar.has(name)) this.broke('request-property-required', `${was}/required`, `${field(name)}: new request field, required`)
       else this.relaxed(`${direction}-property-added`, nowAt, `${field(name)}: ${direction} field added${direction === 'request' ? ' (optional)' : ''}`)
@@ -372,14 +372,14 @@ function compareOperation (c: Comparer, item: [JsonObject, JsonObject], before: 
     const ah = isObject(next.headers) ? next.headers : {}
     for (const [name, header] of Object.entries(bh)) {
       const hAt = `${at}/headers/${pointerToken(name)}`
-      if (!(name in ah)) c.broke('response-header-removed', hAt, `${label}: ${status} header ${name} removed`)
+      if (!Object.hasOwn(ah, name)) c.broke('response-header-removed', hAt, `${label}: ${status} header ${name} removed`)
       else if (isObject(header) && isObject(ah[name])) {
         const schema = (ah[name] as JsonObject).schema
         c.within(`${label}: `, () => c.schema(header.schema, schema, 'response', `${hAt}/schema`, `${now}/responses/${pointerToken(status)}/headers/${pointerToken(name)}/schema`, `${status} header ${name}`))
       }
     }
   }
-  for (const status of Object.keys(ar)) if (!(status in br)) c.relaxed('response-status-added', `${now}/responses/${pointerToken(status)}`, `${label}: status ${status} added`)
+  for (const status of Object.keys(ar)) if (!Object.hasOwn(br, status)) c.relaxed('response-status-added', `${now}/responses/${pointerToken(status)}`, `${label}: status ${status} added`)
   if (after.deprecated === true && before.deprecated !== true) c.relaxed('operation-deprecated', now, `${label}: deprecated`)
 }
 
@@ -392,7 +392,7 @@ function mediaTypes (c: Comparer, before: JsonObject, after: JsonObject, directi
     if (!isObject(next)) { c.broke(`${direction}-media-type-removed`, at, `${label}: media type ${type} removed`); continue }
     if (isObject(media)) c.within(`${label} ${type}: `, () => c.schema(media.schema, next.schema, direction, `${at}/schema`, `${now}/content/${pointerToken(type)}/schema`, ''))
   }
-  for (const type of Object.keys(ac)) if (!(type in bc)) c.relaxed(`${direction}-media-type-added`, `${now}/content/${pointerToken(type)}`, `${label}: media type ${type} added`)
+  for (const type of Object.keys(ac)) if (!Object.hasOwn(bc, type)) c.relaxed(`${direction}-media-type-added`, `${now}/content/${pointerToken(type)}`, `${label}: media type ${type} added`)
 }
 
 /**
@@ -430,7 +430,7 @@ export function compareApiDocuments (before: unknown, after: unknown): ApiCompar
       if (isObject(next[method]) && !isObject(item[method])) c.relaxed('operation-added', `${was}/${method}`, `${method.toUpperCase()} ${path}: operation added`)
     }
   }
-  for (const path of Object.keys(aPaths)) if (!(path in bPaths)) c.relaxed('path-added', `/paths/${pointerToken(path)}`, `${path}: path added`)
+  for (const path of Object.keys(aPaths)) if (!Object.hasOwn(bPaths, path)) c.relaxed('path-added', `/paths/${pointerToken(path)}`, `${path}: path added`)
   return { breaking: c.breaking, compatible: c.compatible }
 }
 

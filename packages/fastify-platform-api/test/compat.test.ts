@@ -164,6 +164,13 @@ t.test('breaking: a path parameter renamed is a removal and a new required param
   t.same(breaking.map((c) => [c.rule, c.pointer]), [['parameter-removed', `${ONE}/parameters/0`], ['parameter-required', `${ONE}/parameters`]])
 })
 
+t.test('breaking: a field named like an Object.prototype member ("constructor") removed', async (t) => {
+  const before = base()
+  at(before, `${CREATED}/properties`)['constructor'] = { type: 'string' }
+  const { breaking } = compareApiDocuments(before, base())
+  t.same(breaking.map((c) => [c.rule, c.pointer]), [['response-property-removed', `${CREATED}/properties/constructor`]])
+})
+
 t.test('descriptions, titles, info and key order are not changes', async (t) => {
   const after = base()
   at(after, `${CREATED}/properties/size`).description = 'how big'
