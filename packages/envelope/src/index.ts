@@ -26,6 +26,7 @@ import { createValidatorBuilder } from './lib/validator.js'
 import { createSerializerBuilder } from './lib/serializer.js'
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth } from './lib/depth.js'
 import './lib/principal.js'
+import { applyDeprecation } from './lib/deprecation.js'
 
 export * from './errors.js'
 export { acceptsJson, prefersProblemJson } from './lib/accept.js'
@@ -37,6 +38,7 @@ export { exceedsJsonDepth, DEFAULT_MAX_JSON_DEPTH } from './lib/depth.js'
 export { platformServerOptions, type PlatformServerOptions, type FastifyHardeningOptions, type NodeServerOptions } from './lib/server-options.js'
 export { ErrorBodySchema, StatusBodySchema, StatusErrorBodySchema, type ErrorBody } from './lib/schemas.js'
 export type { AccessListEntry, Principal } from './lib/principal.js'
+export { deprecationHeaders, type RouteDeprecation } from './lib/deprecation.js'
 export { reasonPhrase, codeForStatus } from './lib/status.js'
 
 /** Options of the envelope plugin. */
@@ -266,6 +268,9 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
       throw new PermissionWithoutAuthorizationError(String(route.method), route.url, String(permission))
     }
   })
+
+  // `config.deprecation`: Deprecation / Sunset / Link headers on every answer, `deprecated` in OpenAPI.
+  fastify.addHook('onRoute', applyDeprecation)
 
   // Set when the server starts closing (with the server option `return503OnClosing: false`
   // of `platformServerOptions`, the 503 is answered here, in the error format).

@@ -24,9 +24,10 @@ export {
   type ApiKeyCredentials, type AuthOptions, type DigestAlgorithm, type KeyStore, type NonceCountStore, type Principal
 } from '@platform-api/auth'
 export { compileAccessList, parseAccessListEntry, type AccessListOptions } from '@platform-api/access-list'
-export { createValidatorCompiler, withParameters, withHeaders, platformServerOptions, type PlatformServerOptions, type EnvelopeOptions, type ErrorBody } from '@platform-api/envelope'
+export { createValidatorCompiler, withParameters, withHeaders, platformServerOptions, deprecationHeaders, type PlatformServerOptions, type EnvelopeOptions, type ErrorBody, type RouteDeprecation } from '@platform-api/envelope'
 export { encodeCursor, decodeCursor, ListResponseSchema, PageResponseSchema, type PaginationOptions, type Paging } from '@platform-api/pagination'
 export { platformApiDocs, openApiForPrefix, DocsInvalidOptionError, DIGEST_SECURITY_SCHEME, type PlatformApiDocsOptions, type OpenApiDocument } from './docs.js'
+export { compareApiDocuments, formatBreakingChanges, sortKeysDeep, resolveLocalRefs, pointerToken, type ApiChange, type ApiComparison } from './compat.js'
 
 /** One API version: a prefix and the resources it serves. */
 export interface ApiVersionOptions {
