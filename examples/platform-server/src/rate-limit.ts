@@ -60,8 +60,8 @@ export async function registerRateLimits (app: FastifyInstance, settings: RateLi
   app.addHook('onRequest', app.rateLimit({ max: perAddressMax, timeWindow: timeWindowMs, keyGenerator: (request) => `ip:${request.ip}` }))
   const limitKey = perKey as NonNullable<typeof perKey>
   // `preParsing` runs after every `onRequest` hook (authentication included) and before the body is read.
-  app.addHook('preParsing', async function limitPerKey (request, reply, payload) {
-    await limitKey.call(this, request, reply)
-    return payload
+  // Callback style: the limiter's promise is the only one (issue 12: CPU per request).
+  app.addHook('preParsing', function limitPerKey (request, reply, payload, done) {
+    (limitKey.call(this, request, reply) as unknown as Promise<void>).then(() => { done(null, payload) }, done)
   })
 }

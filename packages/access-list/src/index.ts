@@ -127,11 +127,25 @@ async function platformAccessListPlugin (fastify: FastifyInstance, options: Acce
     return list
   }
 
-  fastify.addHook('onRequest', async function checkAccessList (request) {
+  // Callback style, synchronous when `getAccessList` answers synchronously (the default): no
+  // promise per request (issue 12: CPU per request). A throw is answered by Fastify's hook runner.
+  fastify.addHook('onRequest', function checkAccessList (request, _reply, done) {
     const principal = principalOf(request)
-    if (principal === null || request.routeOptions.config.accessList === false) return
+    if (principal === null || request.routeOptions.config.accessList === false) { done(); return }
 
-    const entries = await getAccessList(request)
+    const entries = getAccessList(request)
+    if (entries !== null && typeof entries === 'object' && typeof (entries as { then?: unknown }).then === 'function') {
+      (entries as Promise<readonly AccessListEntry[] | undefined>).then((resolved) => {
+        try { check(request, principal, resolved) } catch (err) { done(err as Error); return }
+        done()
+      }, done)
+      return
+    }
+    check(request, principal, entries as readonly AccessListEntry[] | undefined)
+    done()
+  })
+
+  function check (request: FastifyRequest, principal: Principal, entries: readonly AccessListEntry[] | null | undefined): void {
     const empty = entries == null || entries.length === 0
     if (empty && allowEmpty) return
 
@@ -142,7 +156,7 @@ async function platformAccessListPlugin (fastify: FastifyInstance, options: Acce
       throw withParameters(new IpAddressNotOnAccessListError(shown), [shown])
     }
     if (onMatch !== undefined) onMatch(request, entry, (client as ClientAddress).text)
-  })
+  }
 }
 
 /**

@@ -320,9 +320,10 @@ const plugin: FastifyPluginAsync<AuthOptions> = async function platformAuthPlugi
   fastify.decorate('checkPermission', checkPermission)
 
   if (addHook) {
-    fastify.addHook('onRequest', async function authenticate (request: FastifyRequest, reply: FastifyReply) {
-      if (request.routeOptions.config?.auth === false) return
-      await verifyDigest(request, reply)
+    // Callback style: the verifier's promise is the only one per request (issue 12: CPU per request).
+    fastify.addHook('onRequest', function authenticate (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) {
+      if (request.routeOptions.config?.auth === false) { done(); return }
+      verifyDigest(request, reply).then(() => { done() }, done)
     })
   }
 

@@ -277,7 +277,13 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
   let closing = false
   fastify.addHook('preClose', (done) => { closing = true; done() })
 
-  fastify.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Callback-style hooks (here and below): no promise per hook per request (issue 12: CPU per
+  // request); a throw is answered by Fastify's hook runner as an async hook's rejection would be.
+  fastify.addHook('onRequest', (request: FastifyRequest, reply: FastifyReply, done: (err?: Error) => void) => {
+    checkRequest(request, reply)
+    done()
+  })
+  function checkRequest (request: FastifyRequest, reply: FastifyReply): void {
     reply.header(header, request.id)
     reply.cacheControl('no-store')
     reply.header('x-content-type-options', 'nosniff')
@@ -309,20 +315,24 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
     if (options.notAcceptable && !acceptsJson(request.headers.accept)) {
       throw new NotAcceptableError(String(request.headers.accept).slice(0, 200))
     }
-  })
+  }
 
   // Before validation and every handler: no recursive code sees a body nested too deep.
   const maxDepth = options.maxJsonDepth
-  fastify.addHook('preValidation', async (request) => {
+  fastify.addHook('preValidation', (request, _reply, done) => {
     if (exceedsJsonDepth(request.body, maxDepth)) throw new JsonTooDeepError(String(maxDepth))
     checkDecimalQuery(request)
+    done()
   })
 
   if (options.methodNotAllowed) {
     fastify.addHook('onRoute', (route) => { root.registry.add(route.method, route.url) })
   }
 
-  fastify.addHook('onSend', async (request, reply, payload) => {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    done(null, rewriteAnswer(request, reply, payload))
+  })
+  function rewriteAnswer (request: FastifyRequest, reply: FastifyReply, payload: unknown): unknown {
     // Answered before the body was read (413, 401 to a POST): let the client finish sending, within bounds.
     drainUnreadBody(request, reply)
     const wanted = (request as unknown as Record<symbol, ResponseOptions | undefined>)[kResponseOptions]
@@ -335,7 +345,7 @@ function installPerRequest (fastify: FastifyInstance, options: Required<Envelope
     }
     if (wanted.pretty) text = JSON.stringify(JSON.parse(text), null, 2)
     return text
-  })
+  }
 }
 
 /** `Host` = uri-host [ ":" port ] (RFC 9110 §7.2, RFC 3986 §3.2.2): a reg-name of letters, digits, `-`, `.`, `_`, `~` or an IP literal; at most 255 characters. */

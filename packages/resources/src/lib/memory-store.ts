@@ -202,9 +202,9 @@ export class MemoryStore implements Store {
     return await this.#exclusive(async () => {
       const undo: Array<() => void> = []
       const tx: Store = {
-        get: async (c, id) => await this.get(c, id),
-        getByName: async (c, n) => await this.getByName(c, n),
-        list: async (c, q) => await this.list(c, q),
+        get: async (c, id) => this.#collections.get(c)?.byId.get(id) as never,
+        getByName: async (c, n) => this.#collections.get(c)?.all.get(n) as never,
+        list: async (c, q) => this.#list(c, q) as never,
         create: async <T extends object>(c: string, e: StoredEntity<T>) => this.#create(c, e, undo) as StoredEntity<T>,
         replace: async <T extends object>(c: string, e: StoredEntity<T>, v: number) => this.#replace(c, e, v, undo) as StoredEntity<T>,
         delete: async <T extends object>(c: string, id: string) => this.#delete(c, id, undo) as StoredEntity<T> | undefined,

@@ -219,10 +219,12 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     return await parent.getByName(fqnOf(params, ancestry.slice(0, -1)))
   }
   /** The entity an item path names (by id, or by names in the nested scheme); undefined when absent. */
-  const findItem = async (params: NameParamsOf): Promise<StoredEntity | undefined> => {
+  // The store's own promise, not wrapped in another async function (issue 12: CPU per request);
+  // every caller awaits it inside an async function, so a throw still becomes a rejection.
+  const findItem = (params: NameParamsOf): Promise<StoredEntity | undefined> => {
     return scheme === 'flat'
-      ? await registry.store.get(def.collection, params.id as string)
-      : await registry.store.getByName(def.collection, fqnOf(params, ancestry))
+      ? registry.store.get(def.collection, params.id as string)
+      : registry.store.getByName(def.collection, fqnOf(params, ancestry))
   }
   const getItem = async (params: NameParamsOf): Promise<StoredEntity> => {
     const found = await findItem(params)

@@ -150,7 +150,7 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
    * @throws PARENT_NOT_FOUND (404), DUPLICATE_NAME (409).
    */
   async create (input: CreateInput<D>, options: WriteOptions<Entity<D>> = {}): Promise<{ entity: Entity<D>, extra: Record<string, unknown> | undefined }> {
-    return await (options.store ?? this.store).transaction(async (tx) => await this.#create(input as Record<string, unknown>, options, tx))
+    return await (options.store ?? this.store).transaction((tx) => this.#create(input as Record<string, unknown>, options, tx))
   }
 
   async #create (input: Record<string, unknown>, options: WriteOptions<Entity<D>>, tx: Store): Promise<{ entity: Entity<D>, extra: Record<string, unknown> | undefined }> {
