@@ -13,7 +13,7 @@ import platformAccessList, { type AccessListOptions } from '@platform-api/access
 import platformAuth, { type AuthOptions } from '@platform-api/auth'
 import platformEnvelope, { type EnvelopeOptions } from '@platform-api/envelope'
 import platformPagination, { type PaginationOptions } from '@platform-api/pagination'
-import platformResources, { type DeleteMissingPolicy, type IdempotencyMode, type PathScheme, type PutPolicy, type ResourceRegistry, type TaskRunner } from '@platform-api/resources'
+import platformResources, { type ResourcesOptions } from '@platform-api/resources'
 
 export { platformAccessList, platformAuth, platformEnvelope, platformPagination, platformResources }
 export { PlatformApiInvalidOptionError } from './errors.js'
@@ -29,46 +29,18 @@ export { encodeCursor, decodeCursor, ListResponseSchema, PageResponseSchema, typ
 export { platformApiDocs, openApiForPrefix, DocsInvalidOptionError, DIGEST_SECURITY_SCHEME, type PlatformApiDocsOptions, type OpenApiDocument } from './docs.js'
 export { compareApiDocuments, formatBreakingChanges, sortKeysDeep, resolveLocalRefs, pointerToken, type ApiChange, type ApiComparison } from './compat.js'
 
-/** One API version: a prefix and the resources it serves. */
-export interface ApiVersionOptions {
+/**
+ * One API version: a prefix and the resources it serves, with the options of
+ * `@platform-api/resources` for this version (each documented there, once).
+ */
+export interface ApiVersionOptions extends Pick<ResourcesOptions,
+'registry' | 'collections' | 'put' | 'deleteMissing' | 'maxPatchOperations' | 'paths' | 'pagination' | 'mergePatchTypes' |
+'tasks' | 'operationIdPrefix' | 'entityCacheBytes' | 'idempotencyKey' | 'idempotencyKeyLifetimeSeconds' |
+'idempotencyLockSeconds' | 'idempotencyMaxAnswerBytes' | 'clock' | 'maxResponseBytes'> {
   /** URL prefix, e.g. `/api/v1`. */
   prefix: string
-  /** The declared resources and their store. */
-  registry: ResourceRegistry
-  /** Serve only these collections. Default: all of the registry's. */
-  collections?: string[]
   /** Body style of this version (see EnvelopeOptions.style). Default: the root envelope's. */
   style?: 'plain' | 'status'
-  /** PUT on an existing entity in this version. Default `upsert`. */
-  put?: PutPolicy
-  /** DELETE of an absent entity in this version. Default `notFound`. */
-  deleteMissing?: DeleteMissingPolicy
-  /** Longest JSON Patch document, in operations. Default 100. */
-  maxPatchOperations?: number
-  /** Path scheme: `flat` (OpenMetadata) or `nested` (StarRocks, names in the path). Default `flat`. */
-  paths?: PathScheme
-  /** List pagination: `cursor` or `page`. Default `cursor`. */
-  pagination?: 'cursor' | 'page'
-  /** Media types PATCH also takes as a merge patch, e.g. `['application/json']`. Default none. */
-  mergePatchTypes?: string[]
-  /** Serve `/tasks` of this runner in this version (see @platform-api/resources `tasks`). */
-  tasks?: TaskRunner
-  /** Prefix of the OpenAPI operationIds of this version, e.g. `v2`. Default none. */
-  operationIdPrefix?: string
-  /** Budget of this version's cache of answered entity JSON, in bytes; 0: none (see @platform-api/resources `entityCacheBytes`). Default 16 MiB. */
-  entityCacheBytes?: number
-  /** `Idempotency-Key` on this version's POST routes: `optional`, `required` or `false` (see @platform-api/resources `idempotencyKey`). Default `optional` with a store that keeps keys. */
-  idempotencyKey?: IdempotencyMode
-  /** How long an idempotency key and its answer are kept, in seconds. Default 86400. */
-  idempotencyKeyLifetimeSeconds?: number
-  /** How long a request in flight holds its idempotency key, in seconds. Default 60. */
-  idempotencyLockSeconds?: number
-  /** Largest answer body kept for replay, in bytes. Default 262144. */
-  idempotencyMaxAnswerBytes?: number
-  /** The clock of idempotency keys, in ms since the epoch (tests pass a fake one). Default `Date.now`. */
-  clock?: () => number
-  /** Largest GET answer in bytes (see @platform-api/resources `maxResponseBytes`). Default 4 MiB. */
-  maxResponseBytes?: number
 }
 
 /** Options of the umbrella plugin: each sub-plugin's options under its name. */
