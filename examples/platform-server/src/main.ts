@@ -1,13 +1,17 @@
 /**
  * `npm start`: the example Platform API server over HTTPS (API-CONTRACT.md, "Starting it").
+ *
+ * Startup order (issue 12): configuration, certificate, admin key and secrets (small files);
+ * then the store starts opening (the embedded database in a worker thread) while this thread
+ * loads the server's modules (`import()`), which are most of the startup; then the server is
+ * built on the open store, seeded, and listens. `/health` answers only after all of that.
  */
+import type { PostgresStore } from '@platform-api/store-postgres'
 import { ConfigError, loadConfig } from './config.js'
 import { resolveAdminKey } from './admin-key.js'
 import { loadSecrets } from './secrets.js'
-import { buildServer } from './server.js'
-import { ensureAdminKeyOnce, openStore, seedOnce } from './store.js'
+import { openStore } from './store.js'
 import { loadOrCreateTls } from './tls.js'
-import { RedisNonceCountStore } from 'fastify-platform-api'
 
 /** `RATE_LIMIT_PER_ADDRESS` and `RATE_LIMIT_PER_KEY`: requests per minute (defaults: see rate-limit.ts). */
 function rateLimitFromEnv (): { perAddressMax?: number, perKeyMax?: number } {
@@ -27,15 +31,21 @@ async function main (): Promise<void> {
   const tls = await loadOrCreateTls(config)
   const adminKey = await resolveAdminKey(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
   const secrets = await loadSecrets(config)
-  const store = await openStore(config)
+  // Started now, awaited once the modules are loaded; a failure is reported there.
+  const opening = openStore(config)
+  opening.catch(() => undefined)
+  const [{ buildServer }, { ensureAdminKeyOnce, seedOnce }] = await Promise.all([import('./server.js'), import('./bootstrap.js')])
+    .catch(async (err: unknown) => { await (await opening.catch(() => undefined))?.close(); throw err })
+  const store: PostgresStore = await opening
   // Several instances behind a load balancer share the Digest replay state in Redis.
   // ioredis is loaded only when REDIS_URL asks for it.
-  const redis = config.redisUrl !== undefined
-    ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true })
-    : undefined
-  const nonceCountStore = redis !== undefined ? new RedisNonceCountStore({ client: redis }) : undefined
+  let redis: import('ioredis').Redis | undefined
   let built: Awaited<ReturnType<typeof buildServer>>
   try {
+    redis = config.redisUrl !== undefined
+      ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true })
+      : undefined
+    const nonceCountStore = redis !== undefined ? new (await import('fastify-platform-api')).RedisNonceCountStore({ client: redis }) : undefined
     built = await buildServer({
       https: { key: tls.key, cert: tls.cert },
       logger: { level: config.logLevel },
@@ -57,7 +67,7 @@ async function main (): Promise<void> {
   const { app, registry } = built
   app.addHook('onClose', async () => {
     await store.close()
-    if (redis !== undefined) await redis.quit().catch(() => { redis.disconnect() })
+    if (redis !== undefined) await redis.quit().catch(() => { redis?.disconnect() })
   })
   try {
     const seeded = await seedOnce(store)
