@@ -3,14 +3,14 @@
  *
  * Startup order (issue 12): configuration, certificate, admin key and secrets (small files);
  * then the store starts opening (the embedded database in a worker thread) while this thread
- * loads the server's modules (`import()`), which are most of the startup; then the server is
- * built on the open store, seeded, and listens. `/health` answers only after all of that.
+ * loads the server's modules (`import()`) and builds the server, which are most of the
+ * startup; then, with the store open, seeding, the admin key, and listening. `/health`
+ * answers only after all of that.
  */
-import type { PostgresStore } from '@platform-api/store-postgres'
 import { ConfigError, loadConfig } from './config.js'
 import { resolveAdminKey } from './admin-key.js'
 import { loadSecrets } from './secrets.js'
-import { openStore } from './store.js'
+import { OpeningStore, openStore } from './store.js'
 import { loadOrCreateTls } from './tls.js'
 
 /** `RATE_LIMIT_PER_ADDRESS` and `RATE_LIMIT_PER_KEY`: requests per minute (defaults: see rate-limit.ts). */
@@ -31,12 +31,10 @@ async function main (): Promise<void> {
   const tls = await loadOrCreateTls(config)
   const adminKey = await resolveAdminKey(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
   const secrets = await loadSecrets(config)
-  // Started now, awaited once the modules are loaded; a failure is reported there.
-  const opening = openStore(config)
-  opening.catch(() => undefined)
+  // Started now; the server is built on it meanwhile (it is awaited before the first query).
+  const opening = new OpeningStore(openStore(config))
   const [{ buildServer }, { ensureAdminKeyOnce, seedOnce }] = await Promise.all([import('./server.js'), import('./bootstrap.js')])
-    .catch(async (err: unknown) => { await (await opening.catch(() => undefined))?.close(); throw err })
-  const store: PostgresStore = await opening
+    .catch(async (err: unknown) => { await opening.close(); throw err })
   // Several instances behind a load balancer share the Digest replay state in Redis.
   // ioredis is loaded only when REDIS_URL asks for it.
   let redis: import('ioredis').Redis | undefined
@@ -51,7 +49,7 @@ async function main (): Promise<void> {
       logger: { level: config.logLevel },
       server: { maxConnections: config.maxConnections },
       ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
-      store,
+      store: opening,
       seed: false,
       nonceSecret: secrets.nonceSecret,
       cursorSecret: secrets.cursorSecret,
@@ -60,21 +58,23 @@ async function main (): Promise<void> {
       rateLimit: { ...rateLimitFromEnv(), ...(redis !== undefined ? { redis } : {}) }
     })
   } catch (err) {
-    await store.close()
+    await opening.close()
     redis?.disconnect()
     throw err
   }
   const { app, registry } = built
   app.addHook('onClose', async () => {
-    await store.close()
+    await opening.close()
     if (redis !== undefined) await redis.quit().catch(() => { redis?.disconnect() })
   })
   try {
+    // The database is open (or failed to: in use by another process, unreachable) from here.
+    const store = await opening.open()
     const seeded = await seedOnce(store)
     await ensureAdminKeyOnce(store, registry, { publicKey: adminKey.publicKey, privateKey: adminKey.privateKey, accessList: config.adminAccessList })
     app.log.info({ store: store.driver, schema: store.schema, seeded }, store.driver === 'pg' ? 'store: PostgreSQL server' : `store: embedded PGlite in ${config.dataDir}`)
   } catch (err) {
-    await app.close()
+    await app.close().catch(() => undefined)
     throw err
   }
   if (tls.generated === true) app.log.info({ certPath: tls.certPath }, 'generated a self-signed TLS certificate')

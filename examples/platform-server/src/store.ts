@@ -12,6 +12,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { openPostgresStore, type PostgresStore } from '@platform-api/store-postgres'
+import type { IdempotencyAnswer, IdempotencyRecord, ListQuery, ListResult, Store, StoredEntity } from 'fastify-platform-api'
 import type { ServerConfig } from './config.js'
 
 /** Directory of the embedded database, inside `DATA_DIR`. */
@@ -75,4 +76,72 @@ export async function openStore (config: Pick<ServerConfig, 'databaseUrl' | 'dat
   const close = store.close.bind(store)
   store.close = async () => { await close(); await unlock() }
   return store
+}
+
+/**
+ * The store while it opens, as a `Store`: each call waits for `opening`, then runs on the open
+ * store (at once, when it is open). `main.ts` builds the server on it while the embedded
+ * database opens in its worker thread; building only keeps the reference, and `main.ts` awaits
+ * `opening` before seeding and listening, so no request ever waits here.
+ */
+export class OpeningStore implements Store {
+  readonly #opening: Promise<PostgresStore>
+  #open: PostgresStore | undefined
+
+  constructor (opening: Promise<PostgresStore>) {
+    this.#opening = opening.then((store) => { this.#open = store; return store })
+    // A failed opening is reported by main.ts, which awaits the same promise.
+    this.#opening.catch(() => undefined)
+  }
+
+  async get<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+    return await (this.#open ?? await this.#opening).get<T>(collection, id)
+  }
+
+  async getByName<T extends object = Record<string, unknown>> (collection: string, fullyQualifiedName: string): Promise<StoredEntity<T> | undefined> {
+    return await (this.#open ?? await this.#opening).getByName<T>(collection, fullyQualifiedName)
+  }
+
+  async list<T extends object = Record<string, unknown>> (collection: string, query: ListQuery): Promise<ListResult<T>> {
+    return await (this.#open ?? await this.#opening).list<T>(collection, query)
+  }
+
+  async create<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>): Promise<StoredEntity<T>> {
+    return await (this.#open ?? await this.#opening).create<T>(collection, entity)
+  }
+
+  async replace<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>, expectedVersion: number): Promise<StoredEntity<T>> {
+    return await (this.#open ?? await this.#opening).replace<T>(collection, entity, expectedVersion)
+  }
+
+  async delete<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+    return await (this.#open ?? await this.#opening).delete<T>(collection, id)
+  }
+
+  async claimIdempotencyKey (record: IdempotencyRecord, nowMs: number): Promise<IdempotencyRecord | undefined> {
+    return await (this.#open ?? await this.#opening).claimIdempotencyKey(record, nowMs)
+  }
+
+  async completeIdempotencyKey (scope: string, key: string, token: string, answer: IdempotencyAnswer): Promise<boolean> {
+    return await (this.#open ?? await this.#opening).completeIdempotencyKey(scope, key, token, answer)
+  }
+
+  async releaseIdempotencyKey (scope: string, key: string, token: string): Promise<void> {
+    await (this.#open ?? await this.#opening).releaseIdempotencyKey(scope, key, token)
+  }
+
+  async transaction<R> (fn: (store: Store) => Promise<R>): Promise<R> {
+    return await (this.#open ?? await this.#opening).transaction(fn)
+  }
+
+  /**
+   * The open store.
+   * @throws what `openStore` threw (STORE_UNAVAILABLE, DATA_DIR in use by another process).
+   */
+  async open (): Promise<PostgresStore> { return this.#open ?? await this.#opening }
+
+  /** Close the store once it is open; nothing to close when it failed to open. */
+  async close (): Promise<void> {
+    await (await this.#opening.catch(() => undefined))?.close()
+  }
 }
