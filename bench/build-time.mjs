@@ -3,7 +3,8 @@
 // `<root>/examples/platform-server/dist/server.js` with its default MemoryStore (seeded), then
 // `app.ready()`, then `listen()` over HTTPS; the import of server.js is timed apart.
 // With several roots (e.g. a copy of an older build and this tree), runs alternate between them,
-// so that a machine shared with other work slows each alike. Prints the medians per root.
+// so that a machine shared with other work slows each alike. Prints the medians per root, and the
+// process's CPU time (user + system, all threads) over build + ready + listen.
 // Environment: AJV_COUNT=1 also counts the Ajv instances made (every Ajv constructor calls
 // `_addVocabularies` of ajv/dist/core.js once; each copy of ajv under the root is wrapped).
 import { spawn } from 'node:child_process'
@@ -41,6 +42,7 @@ if (process.argv[2] === '--child') {
   let t = performance.now()
   const { buildServer } = await import(url('examples/platform-server/dist/server.js'))
   const importMs = performance.now() - t
+  const cpu = process.cpuUsage()
   t = performance.now()
   const { app } = await buildServer({ https: tls, logger: false, nonceSecret: 'x'.repeat(40), cursorSecret: 'y'.repeat(40) })
   const buildMs = performance.now() - t
@@ -50,8 +52,9 @@ if (process.argv[2] === '--child') {
   t = performance.now()
   await app.listen({ host: '127.0.0.1', port: 0 })
   const listenMs = performance.now() - t
+  const { user, system } = process.cpuUsage(cpu)
   await app.close()
-  process.stdout.write(JSON.stringify({ importMs, buildMs, readyMs, listenMs, totalMs: buildMs + readyMs + listenMs, ajvCount }) + '\n')
+  process.stdout.write(JSON.stringify({ importMs, buildMs, readyMs, listenMs, totalMs: buildMs + readyMs + listenMs, cpuMs: (user + system) / 1000, ajvCount }) + '\n')
   process.exit(0)
 }
 
@@ -71,5 +74,5 @@ const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.
 for (const [root, rs] of results) {
   const m = (k) => median(rs.map((r) => r[k])).toFixed(0)
   const total = rs.map((r) => r.totalMs.toFixed(0)).join(' ')
-  console.log(`${root}: import ${m('importMs')} ms, buildServer ${m('buildMs')} ms, ready ${m('readyMs')} ms, listen ${m('listenMs')} ms, build+ready+listen ${m('totalMs')} ms (runs: ${total})${rs[0].ajvCount !== undefined ? `, Ajv instances ${rs[0].ajvCount}` : ''}`)
+  console.log(`${root}: import ${m('importMs')} ms, buildServer ${m('buildMs')} ms, ready ${m('readyMs')} ms, listen ${m('listenMs')} ms, build+ready+listen ${m('totalMs')} ms (runs: ${total}), CPU ${m('cpuMs')} ms${rs[0].ajvCount !== undefined ? `, Ajv instances ${rs[0].ajvCount}` : ''}`)
 }

@@ -5,7 +5,7 @@ import t, { type Test } from 'tap'
 import Fastify from 'fastify'
 import { Type } from '@sinclair/typebox'
 import SerializerSelector from '@fastify/fast-json-stringify-compiler'
-import envelope from '../src/index.js'
+import envelope, { createValidatorCompiler } from '../src/index.js'
 import { serializationSchema } from '../src/lib/serialization-schema.js'
 import { countAjvInstances } from '../../../test/helpers/ajv-instances.js'
 
@@ -28,7 +28,7 @@ async function sameBytes (t: Test, schema: object, values: unknown[]): Promise<v
 
 t.test('a union of string literals is a string enum; the same bytes, escapes included', async (t) => {
   const schema = Type.Object({ kind: Type.Union(['table', 'view', 'a"b\\c', 'line\u2028sep', 'tab\there', 'é😀'].map((v) => Type.Literal(v)), { description: 'what it is' }) })
-  t.same(serializationSchema(schema).properties.kind, { description: 'what it is', type: 'string', enum: ['table', 'view', 'a"b\\c', 'line\u2028sep', 'tab\there', 'é😀'] })
+  t.same(serializationSchema(schema).properties.kind, { type: 'string', enum: ['table', 'view', 'a"b\\c', 'line\u2028sep', 'tab\there', 'é😀'] })
   await sameBytes(t, schema, ['table', 'view', 'a"b\\c', 'line\u2028sep', 'tab\there', 'é😀'].map((kind) => ({ kind })))
 })
 
@@ -65,7 +65,7 @@ t.test('nullable strings (a cursor: pattern, maxLength; a date-time), numbers, i
     flag: Type.Union([Type.Boolean(), Type.Null()])
   })
   const rewritten = serializationSchema(schema)
-  t.same(rewritten.properties.after, { maxLength: 2048, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)?$', description: 'next page', type: ['string', 'null'] })
+  t.same(rewritten.properties.after, { maxLength: 2048, pattern: '^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)?$', type: ['string', 'null'] })
   t.same(rewritten.properties.at, { format: 'date-time', type: ['string', 'null'] })
   t.same(rewritten.properties.size, { type: ['number', 'null'] })
   t.same(rewritten.properties.count, { minimum: 0, type: ['integer', 'null'] })
@@ -84,7 +84,6 @@ t.test('a nullable object (the v2 DELETE answer) is an object or null; unions in
   const rewritten = serializationSchema(schema)
   t.same(JSON.parse(JSON.stringify(rewritten.properties.result)), {
     additionalProperties: false,
-    title: 'things',
     required: ['id', 'kind'],
     properties: { id: { type: 'string' }, kind: { type: 'string', enum: ['a', 'b'] }, note: { type: ['string', 'null'] } },
     type: ['object', 'null']
@@ -132,10 +131,31 @@ t.test('unions that need a validator, or whose rewrite could change an answer, a
   t.equal(serializationSchema(nested), nested, 'nothing to rewrite: the same object')
   const pointed = { type: 'object', properties: { a: { anyOf: [{ const: 'x' }, { const: 'y' }] }, b: { $ref: '#/properties/a/anyOf/0' } } }
   t.equal(serializationSchema(pointed), pointed, 'a $ref into an anyOf: the schema is left whole')
-  const data = { type: 'object', properties: { default: { type: 'string' } }, default: { anyOf: [{ const: 'a' }] }, examples: [{ anyOf: [{ const: 'a' }] }] }
-  t.equal(serializationSchema(data), data, 'values (default, examples) are data, not schemas')
+  const data = { type: 'object', properties: { default: { type: 'string' } }, default: { anyOf: [{ const: 'a' }] }, enum: [{ anyOf: [{ const: 'a' }] }] }
+  t.equal(serializationSchema(data), data, 'values (default, enum) are data, not schemas')
   const named = { type: 'object', properties: { const: { anyOf: [{ const: 'a' }, { const: 'b' }] } } }
   t.same(serializationSchema(named), { type: 'object', properties: { const: { type: 'string', enum: ['a', 'b'] } } }, 'a property named like a keyword is a schema')
+})
+
+t.test('annotations are left out (the serializer does not read them); one its meta-schema refuses is kept, and fails the boot', async (t) => {
+  const schema = Type.Object({
+    name: Type.String({ description: 'the name', title: 'Name', examples: ['a'], deprecated: true, readOnly: true, writeOnly: false, $comment: 'c' }),
+    kind: Type.Union([Type.Literal('a'), Type.Literal('b')], { description: 'kind', default: 'a' })
+  }, { title: 'Thing', description: 'a thing', 'x-read-only': ['name'] })
+  t.same(JSON.parse(JSON.stringify(serializationSchema(schema))), {
+    'x-read-only': ['name'],
+    type: 'object',
+    required: ['name', 'kind'],
+    properties: { name: { type: 'string' }, kind: { default: 'a', type: 'string', enum: ['a', 'b'] } }
+  })
+  await sameBytes(t, schema, [{ name: 'n', kind: 'b' }, { name: 'n' }])
+  const badTitle = { type: 'object', title: 5, properties: { kind: { anyOf: [{ const: 'a', title: 6 }, { const: 'b' }] } } }
+  t.same(serializationSchema(badTitle), badTitle, 'a title that is not a string is kept, and so is the union holding one')
+  const app = Fastify()
+  t.teardown(() => app.close())
+  await app.register(envelope, { httpsOnly: false })
+  app.get('/bad', { schema: { response: { 200: badTitle } } }, async () => ({ kind: 'a' }))
+  await t.rejects(async () => { await app.ready() }, /title/, 'the boot fails on it as before')
 })
 
 t.test('through the envelope: answers as before, validation and the route schema untouched, no Ajv instance for the answer', async (t) => {
@@ -152,8 +172,12 @@ t.test('through the envelope: answers as before, validation and the route schema
   const answers = [{ kind: 'view', after: null }, { kind: 'table', after: 'abc', extra: 'dropped' }]
   app.get('/t', { schema: { querystring: Type.Object({ i: Type.Integer() }), response: { 200: Answer } } }, async (request) => answers[(request.query as { i: number }).i])
   app.post('/t', { schema: { body: Answer, response: { 200: Answer } } }, async (request) => request.body)
+  // The validator's Ajv instances are shared with any compiler of the same configuration alive
+  // in the process: one held here, so that the app's make none and the count is the serializers'.
+  const standalone = createValidatorCompiler()
   const { count } = await countAjvInstances(async () => { await app.ready() })
-  t.equal(count, 2, 'only the validator compiler\'s two Ajv instances (bodies, other parts); none for serializers')
+  t.equal(count, 0, 'no Ajv instance for the serializers (and the validator\'s are shared)')
+  t.ok(standalone)
   const expected = fastifySerializer(Answer)
   for (const i of [0, 1]) t.equal((await app.inject({ method: 'GET', url: `/t?i=${i}` })).body, expected(answers[i]), `answer ${i}: the bytes of Fastify's own serializer`)
   t.equal(JSON.stringify(schemaSeen), schemaText, 'the route keeps its schema (OpenAPI shows the union)')

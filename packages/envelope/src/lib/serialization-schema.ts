@@ -22,15 +22,18 @@
  * entities validated when written, so neither happens to a served entity.
  *
  * Any other `anyOf` (unions of objects, of several types, branches with `$ref`, `default`,
- * `enum` or combinators, sibling keywords other than annotations) is left as it is. The rewrite
- * makes new objects along the changed paths and never modifies the schema it is given: the
- * route's schema (validation, OpenAPI) stays the original.
+ * `enum` or combinators, sibling keywords other than annotations) is left as it is.
+ *
+ * Annotations (`title`, `description`, `$comment`, `examples`, `example`, `deprecated`,
+ * `readOnly`, `writeOnly`) are left out: fast-json-stringify does not read them, and schemas
+ * that differ only in them (a query parameter's description per collection) then share one
+ * serializer. One of a type its meta-schema refuses (`title: 5`) is kept, so that the boot
+ * still fails on it. The rewrite makes new objects along the changed paths and never modifies
+ * the schema it is given: the route's schema (validation, OpenAPI) stays the original.
  *
  * @module
  */
 
-/** Keywords that describe and never change how a value is written. */
-const ANNOTATIONS = new Set(['title', 'description', '$comment', 'examples', 'example', 'deprecated', 'readOnly', 'writeOnly'])
 /** Validation keywords of one primitive type: fast-json-stringify applies none of them, except `format` (kept). */
 const CONSTRAINTS: Record<string, ReadonlySet<string>> = {
   string: new Set(['minLength', 'maxLength', 'pattern', 'format']),
@@ -49,7 +52,19 @@ const SCHEMA_ARRAYS = new Set(['anyOf', 'oneOf', 'allOf', 'prefixItems'])
 type SchemaObject = Record<string, unknown>
 
 const isObject = (value: unknown): value is SchemaObject => value !== null && typeof value === 'object' && !Array.isArray(value)
-const isAnnotation = (key: string): boolean => ANNOTATIONS.has(key) || key.startsWith('x-')
+/** Whether `key: value` is an annotation fast-json-stringify neither reads nor would refuse (its meta-schema's type). */
+function droppable (key: string, value: unknown): boolean {
+  switch (key) {
+    case 'title': case 'description': case '$comment': return typeof value === 'string'
+    case 'examples': return Array.isArray(value)
+    case 'deprecated': case 'readOnly': case 'writeOnly': return typeof value === 'boolean'
+    case 'example': return true
+    default: return false
+  }
+}
+
+/** Keywords that describe and never change how a value is written: annotations (see {@link droppable}) and `x-` extensions. */
+const isAnnotation = (key: string, value: unknown): boolean => droppable(key, value) || key.startsWith('x-')
 
 /** The JSON type of a literal the enum form can hold, or `undefined`. */
 function literalType (value: unknown): 'string' | 'number' | 'boolean' | undefined {
@@ -63,7 +78,7 @@ function siblingsOf (node: SchemaObject): SchemaObject | undefined {
   const siblings: SchemaObject = {}
   for (const key of Object.keys(node)) {
     if (key === 'anyOf') continue
-    if (!isAnnotation(key) && key !== 'default') return undefined
+    if (!isAnnotation(key, node[key]) && key !== 'default') return undefined
     siblings[key] = node[key]
   }
   return siblings
@@ -80,7 +95,7 @@ function literalUnion (branches: readonly unknown[], siblings: SchemaObject): Sc
     if (t === undefined || (type !== undefined && t !== type)) return undefined
     type = t
     for (const key of Object.keys(branch)) {
-      if (key === 'const' || isAnnotation(key)) continue
+      if (key === 'const' || isAnnotation(key, branch[key])) continue
       if (key !== 'type') return undefined
       // a `type` beside `const` must agree with it (`integer` for a whole number)
       if (!(branch.type === t || (t === 'number' && branch.type === 'integer' && Number.isInteger(branch.const)))) return undefined
@@ -95,7 +110,7 @@ function literalUnion (branches: readonly unknown[], siblings: SchemaObject): Sc
 /** X with `type: [X.type, 'null']` for `anyOf: [X, {type: 'null'}]` (either order). */
 function nullableUnion (branches: readonly unknown[], siblings: SchemaObject): SchemaObject | undefined {
   if (branches.length !== 2) return undefined
-  const nullAt = branches.findIndex((b) => isObject(b) && b.type === 'null' && Object.keys(b).every((k) => k === 'type' || isAnnotation(k)))
+  const nullAt = branches.findIndex((b) => isObject(b) && b.type === 'null' && Object.keys(b).every((k) => k === 'type' || isAnnotation(k, b[k])))
   if (nullAt === -1) return undefined
   const value = branches[1 - nullAt]
   if (!isObject(value) || typeof value.type !== 'string') return undefined
@@ -104,7 +119,7 @@ function nullableUnion (branches: readonly unknown[], siblings: SchemaObject): S
   const merged: SchemaObject = {}
   for (const key of Object.keys(value)) {
     if (key === 'type') continue
-    if (!allowed.has(key) && !isAnnotation(key)) return undefined
+    if (!allowed.has(key) && !isAnnotation(key, value[key])) return undefined
     merged[key] = value[key]
   }
   return { ...merged, ...siblings, type: [value.type, 'null'] }
@@ -145,6 +160,10 @@ function rewriteSchema (schema: unknown): unknown {
   let copy: SchemaObject | undefined
   for (const key of Object.keys(schema)) {
     const value = schema[key]
+    if (droppable(key, value)) {
+      delete (copy ??= { ...schema })[key]
+      continue
+    }
     let rewritten: unknown = value
     if (SCHEMA_MAPS.has(key) && isObject(value)) rewritten = rewriteMap(value)
     else if (SCHEMA_ARRAYS.has(key) && Array.isArray(value)) rewritten = rewriteArray(value)
@@ -169,9 +188,9 @@ function refersIntoAnyOf (schema: unknown): boolean {
 /**
  * The schema fast-json-stringify is given for a response schema: the same schema, with each
  * `anyOf` that needs no run-time validator (a union of literals of one primitive type; a
- * nullable string, number, integer, boolean or object) written without `anyOf` (see the module
- * comment). Unchanged parts are shared with `schema`, which is never modified; a schema with no
- * such `anyOf`, or with a `$ref` into an `anyOf`, is returned as it is.
+ * nullable string, number, integer, boolean or object) written without `anyOf`, and without
+ * annotations (see the module comment). Unchanged parts are shared with `schema`, which is
+ * never modified; a schema with a `$ref` into an `anyOf` is returned as it is.
  * @param schema - a JSON Schema (e.g. a TypeBox schema) of a response.
  * @returns a schema that serializes every value `schema` accepts to the same bytes.
  */
