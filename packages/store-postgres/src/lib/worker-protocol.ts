@@ -51,9 +51,11 @@ export function toWire (err: unknown): WireError {
   for (const [key, value] of Object.entries(e)) {
     if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') fields[key] = value
   }
+  const name = typeof e.name === 'string' ? e.name : (err as { constructor?: { name?: string } }).constructor?.name ?? 'Error'
   return {
-    name: typeof e.name === 'string' ? e.name : 'Error',
-    message: typeof e.message === 'string' ? e.message : String(err),
+    name,
+    // Emscripten's ErrnoError (a failed file operation) has no message, only an `errno`.
+    message: typeof e.message === 'string' ? e.message : `${name} ${JSON.stringify({ ...fields, name: undefined })}`,
     ...(typeof e.stack === 'string' ? { stack: e.stack } : {}),
     fields
   }
