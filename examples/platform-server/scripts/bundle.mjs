@@ -21,8 +21,8 @@
 // bundle as from the module that imports it; the build fails otherwise.
 //
 // Source map: dist/platform-server.mjs.map (external file, chained to the TypeScript sources
-// through tsc's maps). `node --enable-source-maps dist/platform-server.mjs` names src/*.ts in
-// stack traces; `npm start` runs without it, which starts faster (see the README).
+// through tsc's maps), read at the first stack trace (mapStackTraces): stack traces name
+// src/*.ts and node_modules files, as with `node --enable-source-maps` but without its start cost.
 import { build } from 'esbuild'
 import { mkdir, readFile } from 'node:fs/promises'
 import { dirname, join, relative, resolve, sep } from 'node:path'
@@ -40,15 +40,52 @@ const outDir = dirname(outfile)
  */
 const EXTERNAL = ['@electric-sql/pglite', 'pg', 'ioredis', 'selfsigned', 'node-sql-parser']
 
+/**
+ * Runs first in the bundle (through the banner): stack traces name the source files (src/*.ts
+ * through tsc's maps, node_modules/…) instead of lines of the bundle, at no cost to the start.
+ * `node --enable-source-maps` does the same but reads and indexes the 2 MB map while the bundle
+ * loads (about 20 ms of a start, see the README); here the map is read at the first stack trace
+ * formatted (an error logged with its stack, an uncaught exception). Not installed when source
+ * maps are on (`--enable-source-maps`: Node maps) or someone else set `Error.prepareStackTrace`.
+ * Each call site in the bundle is shown at its original file, line and column; others as Node
+ * shows them.
+ */
+function mapStackTraces (bundleUrl, SourceMap, readFileSync, fileURLToPath) {
+  // Node 20 has a default Error.prepareStackTrace (named ErrorPrepareStackTrace); another is someone's.
+  if (process.sourceMapsEnabled === true || (Error.prepareStackTrace !== undefined && Error.prepareStackTrace.name !== 'ErrorPrepareStackTrace')) return
+  let map
+  const original = (site) => {
+    if (map === undefined) {
+      try { map = new SourceMap(JSON.parse(readFileSync(new URL(`${bundleUrl}.map`), 'utf8'))) } catch { map = null }
+    }
+    const entry = map?.findEntry(site.getLineNumber() - 1, site.getColumnNumber() - 1)
+    if (entry?.originalSource === undefined) return undefined
+    return `${fileURLToPath(new URL(entry.originalSource, `${bundleUrl}.map`))}:${entry.originalLine + 1}:${entry.originalColumn + 1}`
+  }
+  Error.prepareStackTrace = (error, sites) => {
+    let head
+    try { head = String(error) } catch { head = '<error>' }
+    return head + sites.map((site) => {
+      const text = String(site)
+      if (site.getFileName() !== bundleUrl) return `\n    at ${text}`
+      const at = `${bundleUrl}:${site.getLineNumber()}:${site.getColumnNumber()}`
+      const mapped = original(site)
+      return `\n    at ${mapped === undefined ? text : text.replace(at, mapped)}`
+    }).join('')
+  }
+}
+
 // The bundle's own URL and the helpers the per-module locations use. `require` is for the
 // CommonJS modules inside (esbuild's __require calls it for externals and node: built-ins).
 const banner = [
-  "import { createRequire as __pa_createRequire } from 'node:module';",
+  "import { createRequire as __pa_createRequire, SourceMap as __pa_SourceMap } from 'node:module';",
   "import { fileURLToPath as __pa_fileURLToPath } from 'node:url';",
   "import { dirname as __pa_dirname } from 'node:path';",
+  "import { readFileSync as __pa_readFileSync } from 'node:fs';",
   'const require = __pa_createRequire(import.meta.url);',
-  'const __pa_bundleUrl = import.meta.url;'
-].join(' ')
+  'const __pa_bundleUrl = import.meta.url;',
+  `(${mapStackTraces.toString()})(import.meta.url, __pa_SourceMap, __pa_readFileSync, __pa_fileURLToPath);`
+].join('\n')
 
 const TOKENS = /\bimport\.meta\.(?:url|dirname|filename)\b|\b__dirname\b|\b__filename\b|\brequire\.resolve\b/
 

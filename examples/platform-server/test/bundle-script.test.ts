@@ -21,9 +21,12 @@ async function bundle (dir: string): Promise<string> {
   await run(process.execPath, [SCRIPT, join(dir, 'src', 'entry.mjs'), outfile])
   return outfile
 }
-/** Runs a bundle; resolves its stdout. */
-async function runBundle (file: string): Promise<string> {
-  return (await run(process.execPath, [file])).stdout
+/**
+ * Runs a bundle with `node [flags] file`; resolves its stdout. Without the NODE_OPTIONS tap
+ * gives every child process (its process tracking turns Node's source maps on).
+ */
+async function runBundle (file: string, flags: string[] = []): Promise<string> {
+  return (await run('env', ['-u', 'NODE_OPTIONS', process.execPath, ...flags, file])).stdout
 }
 
 t.test('bundled modules find the files next to their original location', async (t) => {
@@ -86,4 +89,31 @@ t.test('an external that resolves to the same file stays external: loaded from n
   t.equal((await runBundle(file)).trim(), 'pg from node_modules')
   writeFileSync(join(dir, 'node_modules', 'pg', 'index.js'), 'module.exports = "pg changed after the build"')
   t.equal((await runBundle(file)).trim(), 'pg changed after the build', 'not copied into the bundle')
+})
+
+t.test('stack traces name the original files, lines and columns (the source map, read at the first trace)', async (t) => {
+  const dir = t.testdir({
+    src: {
+      'entry.mjs': [
+        "import { fail } from './lib/fail.mjs'",
+        "console.log(`Node's source maps: ${process.sourceMapsEnabled}`)",
+        'try { fail() } catch (err) { console.log(err.stack) }'
+      ].join('\n'),
+      lib: {
+        'fail.mjs': [
+          '// line 1',
+          'export function fail () {',
+          "  throw new Error('from lib')",
+          '}'
+        ].join('\n')
+      }
+    }
+  })
+  const file = await bundle(dir)
+  const stack = await runBundle(file)
+  t.match(stack, /^Node's source maps: false\nError: from lib\n/, 'mapped by the bundle, not by Node')
+  t.match(stack, new RegExp(`\\n    at fail \\(${join(dir, 'src', 'lib', 'fail.mjs').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:9\\)`), 'the throw in lib/fail.mjs, line 3, column 9')
+  t.match(stack, new RegExp(`\\n    at .*${join(dir, 'src', 'entry.mjs').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:7`), 'the call in entry.mjs')
+  t.notMatch(stack, /bundle\.mjs/, 'no line of the bundle')
+  t.match(await runBundle(file, ['--enable-source-maps']), /^Node's source maps: true\nError: from lib\n    at fail \(.*fail\.mjs:3:9\)/, 'node --enable-source-maps: the same, mapped by Node')
 })
