@@ -16,9 +16,11 @@
 // meant to be copied elsewhere). The modules that needed this are listed when it is built.
 //
 // External (loaded from node_modules at run time, as before): what is only loaded lazily and
-// is large or native (@electric-sql/pglite with its WASM, pg, ioredis, selfsigned,
-// node-sql-parser through createRequire). An external must resolve to the same file from the
-// bundle as from the module that imports it; the build fails otherwise.
+// is large (@electric-sql/pglite with its WASM, pg, ioredis, selfsigned, node-sql-parser through
+// createRequire). An external must resolve to the same file from the bundle as from the module
+// that imports it; the build fails otherwise. Everything else is bundled, @platform-api/
+// store-postgres too: an external package that imports a bundled one (it imports
+// @platform-api/resources) would load a second copy of it and of all it imports.
 //
 // Source map: dist/platform-server.mjs.map (external file, chained to the TypeScript sources
 // through tsc's maps), read at the first stack trace (mapStackTraces): stack traces name
@@ -43,9 +45,9 @@ const EXTERNAL = ['@electric-sql/pglite', 'pg', 'ioredis', 'selfsigned', 'node-s
 /**
  * Runs first in the bundle (through the banner): stack traces name the source files (src/*.ts
  * through tsc's maps, node_modules/…) instead of lines of the bundle, at no cost to the start.
- * `node --enable-source-maps` does the same but reads and indexes the 2 MB map while the bundle
- * loads (about 20 ms of a start, see the README); here the map is read at the first stack trace
- * formatted (an error logged with its stack, an uncaught exception). Not installed when source
+ * `node --enable-source-maps` does the same but reads the 2 MB map while the bundle loads
+ * (45 ms more CPU per start, see the README); here the map is read at the first stack trace
+ * formatted (an error logged with its stack, an uncaught exception; 0.1-0.2 s once). Not installed when source
  * maps are on (`--enable-source-maps`: Node maps) or someone else set `Error.prepareStackTrace`.
  * Each call site in the bundle is shown at its original file, line and column; others as Node
  * shows them.
