@@ -4,7 +4,7 @@
  * the tsc build does (the other end-to-end tests run `dist/main.js`). The documentation page and
  * its assets prove that bundled modules still find their files (@fastify/swagger-ui reads
  * node_modules/@fastify/swagger-ui/static), the seeded catalog that the seed data
- * (examples/platform-server/data) is read, a start that PGlite (external) works.
+ * (examples/platform-server/data) is read, the start itself that the external PGlite loads.
  */
 import t from 'tap'
 import { existsSync, readFileSync } from 'node:fs'
@@ -53,9 +53,9 @@ if (!existsSync(BUNDLE)) {
       const { API_VERSIONS, apiDocuments } = await import(API_DOCUMENTS) as { API_VERSIONS: ReadonlyArray<{ name: string, prefix: string }>, apiDocuments: () => Promise<Record<string, OpenApiDocument>> }
       const built = await apiDocuments()
       for (const { name, prefix } of API_VERSIONS) {
-        const { servers, ...version } = sortKeysDeep(openApiForPrefix(served, prefix)) as OpenApiDocument & { servers?: unknown }
+        // `servers` names where it is served (a port here), which the built document leaves out.
+        const { servers: _, ...version } = sortKeysDeep(openApiForPrefix(served, prefix)) as OpenApiDocument & { servers?: unknown }
         t.same(version, built[name], `${name}: as api-documents.ts builds it from dist/server.js`)
-        t.ok(servers === undefined || Array.isArray(servers))
       }
     })
 

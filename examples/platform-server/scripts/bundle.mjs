@@ -46,7 +46,7 @@ const EXTERNAL = ['@electric-sql/pglite', 'pg', 'ioredis', 'selfsigned', 'node-s
  * Runs first in the bundle (through the banner): stack traces name the source files (src/*.ts
  * through tsc's maps, node_modules/…) instead of lines of the bundle, at no cost to the start.
  * `node --enable-source-maps` does the same but reads the 2 MB map while the bundle loads
- * (45 ms more CPU per start, see the README); here the map is read at the first stack trace
+ * (45-90 ms more CPU per start, see the README); here the map is read at the first stack trace
  * formatted (an error logged with its stack, an uncaught exception; 0.1-0.2 s once). Not installed when source
  * maps are on (`--enable-source-maps`: Node maps) or someone else set `Error.prepareStackTrace`.
  * Each call site in the bundle is shown at its original file, line and column; others as Node
