@@ -20,18 +20,28 @@ const compiled = new WeakMap<object, Map<string, unknown>>()
  * What `compiler(route)` answers, compiled once per compiler and schema text.
  * @param compiler - a Fastify schema compiler (validator or serializer) for one context.
  * @param route - the route definition Fastify passes it (only `schema` selects the result).
+ * @param key - `JSON.stringify(route.schema)`, when the caller has it already.
  */
-export function compiledOnce<R extends { schema?: unknown }, T> (compiler: (route: R) => T, route: R): T {
+export function compiledOnce<R extends { schema?: unknown }, T> (compiler: (route: R) => T, route: R, key: string = JSON.stringify(route.schema)): T {
   let byText = compiled.get(compiler) as Map<string, T> | undefined
   if (byText === undefined) {
     byText = new Map()
     compiled.set(compiler, byText)
   }
-  const key = JSON.stringify(route.schema)
   let result = byText.get(key)
   if (result === undefined) {
     result = compiler(route)
     byText.set(key, result)
   }
   return result
+}
+
+/** Whether `value` is JSON data: its JSON text says all of it (no functions, class instances or `undefined`). */
+export function isJsonData (value: unknown): boolean {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return true
+  if (typeof value === 'number') return Number.isFinite(value)
+  if (Array.isArray(value)) return value.every(isJsonData)
+  if (typeof value !== 'object') return false
+  const proto = Object.getPrototypeOf(value)
+  return (proto === Object.prototype || proto === null) && Object.values(value).every(isJsonData)
 }
