@@ -2,7 +2,8 @@
 // `npm run bench`, run with `node --cpu-prof`; prints the server's CPU per request and the
 // heaviest functions (self time) of the samples taken under load (not the start).
 // `node bench/profile.mjs <scenario> bare`: the same load against bare Fastify (servers.mjs bare).
-// Environment: TOP (functions listed, default 25), SECONDS (of load, default 5).
+// Environment: TOP (functions listed, default 25), SECONDS (of load, default 5), PROFILE=0 (no
+// --cpu-prof: only the CPU per request, without the profiler's own cost).
 // Scenarios: get, list, post, patch; `startup`: the example server as `npm start` runs it (the
 // bundle, PGlite) from spawn to its first /health, time grouped by what it is spent on;
 // `startup tsc`: the same with the tsc output dist/main.js. Used for docs/benchmarks-profiles.md.
@@ -73,7 +74,8 @@ if (scenario === 'startup') {
   process.exit(0)
 }
 const contender = process.argv[3] ?? 'suite'
-const start = async (args, profiled) => {
+const start = async (args, wanted) => {
+  const profiled = wanted && process.env.PROFILE !== '0'
   const server = spawn(process.execPath, [...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'bench/servers.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   return { server, ready: await new Promise((resolve) => server.stdout.once('data', (d) => resolve(JSON.parse(String(d))))) }
 }
@@ -110,16 +112,18 @@ const entry = {
     return { ...req, method: this.method, path, headers, body }
   }
 }
-/** User + system CPU of the server process so far, in microseconds (/proc; 10 ms resolution). */
-const cpuMicros = () => { const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1e4 }
+/** User and system CPU of the server process so far, in microseconds (/proc; 10 ms resolution). */
+const cpuTimes = () => { const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' '); return { user: Number(f[11]) * 1e4, system: Number(f[12]) * 1e4 } }
 // Only the samples taken under load count: the profile's timestamps are µs of the monotonic clock.
 const loadStartUs = Number(process.hrtime.bigint() / 1000n)
-const cpuBefore = cpuMicros()
+const cpuBefore = cpuTimes()
 const result = await autocannon({ url: base, connections: 16, duration: Number(process.env.SECONDS ?? 5), requests: new Array(20000).fill(entry), initialContext: {} })
-const cpuPerRequest = (cpuMicros() - cpuBefore) / result.requests.total
-console.log(`${scenario} (${contender}): ${result.requests.total} requests, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, server CPU ${cpuPerRequest.toFixed(0)} µs per request`)
+const cpuAfter = cpuTimes()
+const perRequest = (k) => (cpuAfter[k] - cpuBefore[k]) / result.requests.total
+console.log(`${scenario} (${contender}): ${result.requests.total} requests, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, server CPU ${(perRequest('user') + perRequest('system')).toFixed(0)} µs per request (user ${perRequest('user').toFixed(0)}, system ${perRequest('system').toFixed(0)})`)
 child.kill('SIGINT')
 await new Promise((resolve) => child.once('exit', resolve))
+if (process.env.PROFILE === '0') process.exit(0)
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'))
 const self = new Map()
@@ -137,4 +141,4 @@ profile.samples.forEach((id, i) => {
 })
 console.log(`${(total / 1000).toFixed(0)} ms sampled under load`)
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) console.log(`${(100 * v / total).toFixed(1).padStart(5)} %  ${k}`)
-console.log(`profile: ${join(dir, file)}`)
+console.log(`profile: ${join(dir, file)} (load from ${loadStartUs} µs)`)
