@@ -4,23 +4,41 @@
 // `node bench/profile.mjs <scenario> bare`: the same load against bare Fastify (servers.mjs bare).
 // Environment: TOP (functions listed, default 25), SECONDS (of load, default 5), PROFILE=0 (no
 // --cpu-prof: only the CPU per request, without the profiler's own cost).
-// Scenarios: get, list, post, patch; `startup`: the example server (main.js, PGlite) from spawn to
-// its first /health, time grouped by what it is spent on. Used for docs/benchmarks-profiles.md.
+// Scenarios: get, list, post, patch; `startup`: the example server as `npm start` runs it (the
+// bundle, PGlite) from spawn to its first /health, time grouped by what it is spent on;
+// `startup tsc`: the same with the tsc output dist/main.js. Used for docs/benchmarks-profiles.md.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import { digestAuthorization } from '@platform-api/auth'
 import { KEY } from './common.mjs'
+import { SERVER_ENTRY, SERVER_TSC_ENTRY, serverEnv } from './startup.mjs'
 
 const scenario = process.argv[2] ?? 'list'
 const dir = mkdtempSync(join(tmpdir(), 'pa-prof-'))
 
-/** Self time grouped by what it is spent on. */
+const sourceMaps = new Map()
+/** A function's source file: through the bundle's source map for a function in the bundle. */
+function sourceUrl ({ url, lineNumber, columnNumber }) {
+  if (!url.startsWith('file:')) return url
+  if (!sourceMaps.has(url)) {
+    const mapFile = `${fileURLToPath(url)}.map`
+    sourceMaps.set(url, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : null)
+  }
+  const original = sourceMaps.get(url)?.findEntry(lineNumber, columnNumber)?.originalSource
+  return original === undefined ? url : new URL(original, pathToFileURL(`${fileURLToPath(url)}.map`)).href
+}
+
+/** Self time grouped by what it is spent on (functions in the bundle by their source file). */
 function categories (profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const cat = ({ url, functionName: fn }) => {
+  const cat = (frame) => {
+    const { functionName: fn } = frame
+    const url = sourceUrl(frame)
     if (url.includes('/ajv')) return 'Ajv (validator compilation)'
     if (url.includes('fast-json-stringify')) return 'fast-json-stringify (serializer compilation)'
     if (url.startsWith('wasm') || url.includes('pglite')) return 'PGlite (embedded PostgreSQL, WASM)'
@@ -41,11 +59,11 @@ function categories (profile) {
 if (scenario === 'startup') {
   const https = await import('node:https')
   const dataDir = mkdtempSync(join(tmpdir(), 'pa-prof-data-'))
-  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', NONCE_SECRET: 'x'.repeat(40), CURSOR_SECRET: 'y'.repeat(40), ADMIN_PUBLIC_KEY: KEY.publicKey, ADMIN_PRIVATE_KEY: KEY.privateKey, PORT: '18443', HOST: '127.0.0.1' }
+  const env = { ...process.env, ...serverEnv(dataDir), PORT: '18443', HOST: '127.0.0.1' }
   const health = async () => await new Promise((resolve) => https.get({ host: '127.0.0.1', port: 18443, path: '/health', rejectUnauthorized: false }, (res) => { res.resume(); resolve(res.statusCode === 200) }).on('error', () => resolve(false)))
   for (const args of [[], ['--cpu-prof', `--cpu-prof-dir=${dir}`]]) { // the first start makes the certificate and the database
     const started = Date.now()
-    const server = spawn(process.execPath, [...args, 'examples/platform-server/dist/main.js'], { env, stdio: 'ignore' })
+    const server = spawn(process.execPath, [...args, process.argv[3] === 'tsc' ? SERVER_TSC_ENTRY : SERVER_ENTRY], { env, stdio: 'ignore' })
     while (!await health()) await new Promise((resolve) => setTimeout(resolve, 10))
     if (args.length > 0) console.log(`first /health after ${Date.now() - started} ms`)
     server.kill('SIGTERM')
