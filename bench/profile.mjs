@@ -2,24 +2,43 @@
 // `npm run bench`, run with `node --cpu-prof`; prints the server's CPU per request and the
 // heaviest functions (self time) of the samples taken under load (not the start).
 // `node bench/profile.mjs <scenario> bare`: the same load against bare Fastify (servers.mjs bare).
-// Environment: TOP (functions listed, default 25), SECONDS (of load, default 5).
-// Scenarios: get, list, post, patch; `startup`: the example server (main.js, PGlite) from spawn to
-// its first /health, time grouped by what it is spent on. Used for docs/benchmarks-profiles.md.
+// Environment: TOP (functions listed, default 25), SECONDS (of load, default 5), PROFILE=0 (no
+// --cpu-prof: only the CPU per request, without the profiler's own cost).
+// Scenarios: get, list, post, patch; `startup`: the example server as `npm start` runs it (the
+// bundle, PGlite) from spawn to its first /health, time grouped by what it is spent on;
+// `startup tsc`: the same with the tsc output dist/main.js. Used for docs/benchmarks-profiles.md.
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { SourceMap } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import autocannon from 'autocannon'
 import { digestAuthorization } from '@platform-api/auth'
 import { KEY } from './common.mjs'
+import { SERVER_ENTRY, SERVER_TSC_ENTRY, serverEnv } from './startup.mjs'
 
 const scenario = process.argv[2] ?? 'list'
 const dir = mkdtempSync(join(tmpdir(), 'pa-prof-'))
 
-/** Self time grouped by what it is spent on. */
+const sourceMaps = new Map()
+/** A function's source file: through the bundle's source map for a function in the bundle. */
+function sourceUrl ({ url, lineNumber, columnNumber }) {
+  if (!url.startsWith('file:')) return url
+  if (!sourceMaps.has(url)) {
+    const mapFile = `${fileURLToPath(url)}.map`
+    sourceMaps.set(url, existsSync(mapFile) ? new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8'))) : null)
+  }
+  const original = sourceMaps.get(url)?.findEntry(lineNumber, columnNumber)?.originalSource
+  return original === undefined ? url : new URL(original, pathToFileURL(`${fileURLToPath(url)}.map`)).href
+}
+
+/** Self time grouped by what it is spent on (functions in the bundle by their source file). */
 function categories (profile) {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]))
-  const cat = ({ url, functionName: fn }) => {
+  const cat = (frame) => {
+    const { functionName: fn } = frame
+    const url = sourceUrl(frame)
     if (url.includes('/ajv')) return 'Ajv (validator compilation)'
     if (url.includes('fast-json-stringify')) return 'fast-json-stringify (serializer compilation)'
     if (url.startsWith('wasm') || url.includes('pglite')) return 'PGlite (embedded PostgreSQL, WASM)'
@@ -40,11 +59,11 @@ function categories (profile) {
 if (scenario === 'startup') {
   const https = await import('node:https')
   const dataDir = mkdtempSync(join(tmpdir(), 'pa-prof-data-'))
-  const env = { ...process.env, DATA_DIR: dataDir, LOG_LEVEL: 'warn', NONCE_SECRET: 'x'.repeat(40), CURSOR_SECRET: 'y'.repeat(40), ADMIN_PUBLIC_KEY: KEY.publicKey, ADMIN_PRIVATE_KEY: KEY.privateKey, PORT: '18443', HOST: '127.0.0.1' }
+  const env = { ...process.env, ...serverEnv(dataDir), PORT: '18443', HOST: '127.0.0.1' }
   const health = async () => await new Promise((resolve) => https.get({ host: '127.0.0.1', port: 18443, path: '/health', rejectUnauthorized: false }, (res) => { res.resume(); resolve(res.statusCode === 200) }).on('error', () => resolve(false)))
   for (const args of [[], ['--cpu-prof', `--cpu-prof-dir=${dir}`]]) { // the first start makes the certificate and the database
     const started = Date.now()
-    const server = spawn(process.execPath, [...args, 'examples/platform-server/dist/main.js'], { env, stdio: 'ignore' })
+    const server = spawn(process.execPath, [...args, process.argv[3] === 'tsc' ? SERVER_TSC_ENTRY : SERVER_ENTRY], { env, stdio: 'ignore' })
     while (!await health()) await new Promise((resolve) => setTimeout(resolve, 10))
     if (args.length > 0) console.log(`first /health after ${Date.now() - started} ms`)
     server.kill('SIGTERM')
@@ -55,7 +74,8 @@ if (scenario === 'startup') {
   process.exit(0)
 }
 const contender = process.argv[3] ?? 'suite'
-const start = async (args, profiled) => {
+const start = async (args, wanted) => {
+  const profiled = wanted && process.env.PROFILE !== '0'
   const server = spawn(process.execPath, [...(profiled ? ['--cpu-prof', `--cpu-prof-dir=${dir}`] : []), 'bench/servers.mjs', ...args], { stdio: ['ignore', 'pipe', 'inherit'] })
   return { server, ready: await new Promise((resolve) => server.stdout.once('data', (d) => resolve(JSON.parse(String(d))))) }
 }
@@ -92,16 +112,18 @@ const entry = {
     return { ...req, method: this.method, path, headers, body }
   }
 }
-/** User + system CPU of the server process so far, in microseconds (/proc; 10 ms resolution). */
-const cpuMicros = () => { const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' '); return (Number(f[11]) + Number(f[12])) * 1e4 }
+/** User and system CPU of the server process so far, in microseconds (/proc; 10 ms resolution). */
+const cpuTimes = () => { const f = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1].split(' '); return { user: Number(f[11]) * 1e4, system: Number(f[12]) * 1e4 } }
 // Only the samples taken under load count: the profile's timestamps are µs of the monotonic clock.
 const loadStartUs = Number(process.hrtime.bigint() / 1000n)
-const cpuBefore = cpuMicros()
+const cpuBefore = cpuTimes()
 const result = await autocannon({ url: base, connections: 16, duration: Number(process.env.SECONDS ?? 5), requests: new Array(20000).fill(entry), initialContext: {} })
-const cpuPerRequest = (cpuMicros() - cpuBefore) / result.requests.total
-console.log(`${scenario} (${contender}): ${result.requests.total} requests, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, server CPU ${cpuPerRequest.toFixed(0)} µs per request`)
+const cpuAfter = cpuTimes()
+const perRequest = (k) => (cpuAfter[k] - cpuBefore[k]) / result.requests.total
+console.log(`${scenario} (${contender}): ${result.requests.total} requests, ${result.non2xx} non-2xx ${JSON.stringify(result.statusCodeStats)}, server CPU ${(perRequest('user') + perRequest('system')).toFixed(0)} µs per request (user ${perRequest('user').toFixed(0)}, system ${perRequest('system').toFixed(0)})`)
 child.kill('SIGINT')
 await new Promise((resolve) => child.once('exit', resolve))
+if (process.env.PROFILE === '0') process.exit(0)
 const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
 const profile = JSON.parse(readFileSync(join(dir, file), 'utf8'))
 const self = new Map()
@@ -119,4 +141,4 @@ profile.samples.forEach((id, i) => {
 })
 console.log(`${(total / 1000).toFixed(0)} ms sampled under load`)
 for (const [k, v] of [...self].sort((a, b) => b[1] - a[1]).slice(0, Number(process.env.TOP ?? 25))) console.log(`${(100 * v / total).toFixed(1).padStart(5)} %  ${k}`)
-console.log(`profile: ${join(dir, file)}`)
+console.log(`profile: ${join(dir, file)} (load from ${loadStartUs} µs)`)

@@ -9,27 +9,28 @@
 // every contender; each server in its own process pinned to core 0, this load generator
 // (autocannon's programmatic API) on core 1 when `taskset` exists. Every request carries a
 // fresh Digest `Authorization` (MD5, the one algorithm passport-http speaks; one nonce per
-// connection, nc rising 1, 2, 3… as real clients send it), computed by this process. Each
+// connection, nc rising 1, 2, 3… as real clients send it), computed by this process; every
+// run's challenges are fetched before the scenario's warm-up, not just before the run. Each
 // scenario: REPS repetitions, the contenders' order alternating; medians and min-max. A run
 // with more than 1 % non-2xx answers (or errors) is reported FAILED, not fast.
 //
 // Then: verifyDigest µs per call (bench/digest.mjs), deep page at 1 M entities (MemoryStore),
-// startup to the first /health and idle RSS (example server vs bare HTTPS Fastify), and the
-// store figures of bench/store.mjs (PostgreSQL vs MemoryStore) when PostgreSQL is reachable.
+// startup to the first /health and idle RSS (the bundled example server `npm start` runs vs bare
+// HTTPS Fastify; bench/startup.mjs), and the store figures of bench/store.mjs (PostgreSQL vs
+// MemoryStore) when PostgreSQL is reachable.
 //
 // Environment: BENCH_SECONDS (per measurement, default 3), BENCH_REPS (default 3),
 // BENCH_CONNECTIONS (default 16), BENCH_PARTS (default http,digest,deep,startup,store).
 import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import https from 'node:https'
 import autocannon from 'autocannon'
 import { digestAuthorization } from '@platform-api/auth'
 import { KEY } from './common.mjs'
+import { SERVER_ENTRY, serverEnv, startup } from './startup.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
@@ -117,8 +118,8 @@ function signed (method, pathOf, nonces, extra = () => ({})) {
   }
 }
 
-async function load (server, scenario) {
-  const nonces = scenario.auth === false ? [] : await challenges(server.port, scenario.challengePath, 2 * CONNECTIONS)
+async function load (server, scenario, prefetched) {
+  const nonces = scenario.auth === false ? [] : prefetched ?? await challenges(server.port, scenario.challengePath, 2 * CONNECTIONS)
   const bare = scenario.auth === false
   const entry = signed(scenario.method, scenario.path, bare ? ['Digest realm="platform-api", nonce="bare", qop="auth"'] : nonces, scenario.extra)
   const cpuBefore = cpuMicros(server.pid)
@@ -181,12 +182,23 @@ if (PARTS.includes('http')) {
   ]
   for (const scenario of scenarios) {
     const runs = Object.fromEntries(scenario.contenders.map((c) => [c, []]))
+    // Every run's challenges (fresh nonces: a run starts each nonce at nc=1) are fetched before
+    // the warm-up: a burst of 401 answers just before a measured run knocked the Digest servers'
+    // hot path out of optimized code, and the run then paid for recompiling it (bare Fastify gets
+    // no 401s). Clients fetch a challenge once per nonce (300 s here), not once per 3 s.
+    const pools = {}
+    for (const c of scenario.contenders) {
+      if (c === 'bare') continue
+      pools[c] = []
+      for (let i = 0; i <= REPS; i++) pools[c].push(await challenges(servers[c].port, scenario.challengePath, 2 * CONNECTIONS))
+    }
+    const take = (c) => c === 'bare' ? undefined : pools[c].shift()
     // warm-up, not counted
-    for (const c of scenario.contenders) await load(servers[c], { ...scenario, auth: c !== 'bare' })
+    for (const c of scenario.contenders) await load(servers[c], { ...scenario, auth: c !== 'bare' }, take(c))
     for (let rep = 0; rep < REPS; rep++) {
       const order = rep % 2 === 0 ? scenario.contenders : [...scenario.contenders].reverse()
       for (const c of order) {
-        const r = await load(servers[c], { ...scenario, auth: c !== 'bare' })
+        const r = await load(servers[c], { ...scenario, auth: c !== 'bare' }, take(c))
         runs[c].push(r)
         log(`${scenario.name} ${c} rep ${rep + 1}: ${r.rps.toFixed(0)} req/s, p99 ${r.p99} ms, ${r.cpuPerRequestUs.toFixed(0)} µs CPU/req${r.failed ? ` FAILED (${r.badPercent.toFixed(1)} % non-2xx)` : ''}`)
       }
@@ -214,50 +226,17 @@ if (PARTS.includes('deep')) {
   results.deep = JSON.parse(runJson(['bench/parts.mjs', 'deep']).trim().split('\n').pop())
 }
 
-async function freePort () {
-  const s = createServer().listen(0, '127.0.0.1')
-  await once(s, 'listening')
-  const port = s.address().port
-  s.close()
-  return port
-}
-
-/** ms from spawn to the first 200 from GET /health over HTTPS, and the RSS 1 s later (idle). */
-async function startup (args, env) {
-  const port = await freePort()
-  const t0 = process.hrtime.bigint()
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' } })
-  const agent = new https.Agent({ rejectUnauthorized: false, keepAlive: false })
-  let ms
-  for (;;) {
-    const ok = await new Promise((resolve) => {
-      const req = https.get({ host: '127.0.0.1', port, path: '/health', agent }, (res) => { res.resume(); resolve(res.statusCode === 200) })
-      req.on('error', () => resolve(false))
-    })
-    if (ok) { ms = Number(process.hrtime.bigint() - t0) / 1e6; break }
-    if (child.exitCode !== null) throw new Error(`${args.join(' ')} exited with ${child.exitCode}`)
-    await new Promise((resolve) => setTimeout(resolve, 5))
-    if (Number(process.hrtime.bigint() - t0) > 60e9) throw new Error('no /health within 60 s')
-  }
-  await new Promise((resolve) => setTimeout(resolve, 1000))
-  const status = readFileSync(`/proc/${child.pid}/status`, 'utf8')
-  const rssBytes = Number(/VmRSS:\s+(\d+)/.exec(status)[1]) * 1024
-  child.kill('SIGTERM')
-  await once(child, 'exit')
-  return { ms, rssBytes }
-}
-
 if (PARTS.includes('startup')) {
   log('startup: example server vs bare HTTPS Fastify')
   const dataDir = mkdtempSync(join(tmpdir(), 'pa-bench-start-'))
-  const env = { DATA_DIR: dataDir, LOG_LEVEL: 'warn', NONCE_SECRET: 'x'.repeat(40), CURSOR_SECRET: 'y'.repeat(40), ADMIN_PUBLIC_KEY: KEY.publicKey, ADMIN_PRIVATE_KEY: KEY.privateKey }
-  await startup(['examples/platform-server/dist/main.js'], env) // first start: makes the certificate, the database
+  const env = serverEnv(dataDir)
+  await startup([SERVER_ENTRY], env) // first start: makes the certificate, the database
   const bareEnv = { TLS_CERT: join(dataDir, 'tls', 'cert.pem'), TLS_KEY: join(dataDir, 'tls', 'key.pem') }
   const runs = { suite: [], bare: [] }
   for (let rep = 0; rep < 5; rep++) {
     const order = rep % 2 === 0 ? ['suite', 'bare'] : ['bare', 'suite']
     for (const c of order) {
-      runs[c].push(c === 'suite' ? await startup(['examples/platform-server/dist/main.js'], env) : await startup(['bench/parts.mjs', 'bare-https'], bareEnv))
+      runs[c].push(c === 'suite' ? await startup([SERVER_ENTRY], env, { idleMs: 1000 }) : await startup(['bench/parts.mjs', 'bare-https'], bareEnv, { idleMs: 1000 }))
     }
   }
   results.startup = runs
@@ -283,7 +262,7 @@ lines.push(`Written by \`npm run bench\` on ${new Date().toISOString()}: node ${
 lines.push('**This machine is shared**: other engineers build and test on the same 2 cores during the run, so absolute figures move between runs; the ratios compare contenders measured in the same run, alternating, and CPU per request (server process user+system time / requests) is less sensitive to that load than req/s.', '')
 if (results.http.length > 0) {
   lines.push(`## HTTP: the whole suite vs bare Fastify vs Express 5 + passport-http`, '')
-  lines.push(`Plain HTTP, ${CONNECTIONS} connections, ${SECONDS} s per measurement, ${REPS} repetitions after a warm-up, order alternating. Every request carries a fresh Digest \`Authorization\` (MD5, one nonce per connection, nc rising); the suite verifies it (replay check, access list, role), Express verifies it with passport-http (no replay state), bare Fastify ignores it. Medians (min–max).`, '')
+  lines.push(`Plain HTTP, ${CONNECTIONS} connections, ${SECONDS} s per measurement, ${REPS} repetitions after a warm-up, order alternating. Every request carries a fresh Digest \`Authorization\` (MD5, one nonce per connection, nc rising); the suite verifies it (replay check, access list, role), Express verifies it with passport-http (no replay state), bare Fastify ignores it. Each Digest contender's challenges (401 answers, fresh nonces for every run) are all fetched before the scenario's warm-up, as a client fetches one per nonce lifetime, not one burst before every measurement. Medians (min–max).`, '')
   lines.push('| scenario | contender | req/s | p50 ms | p99 ms | server CPU µs/req | non-2xx | suite / this (req/s) | this CPU / suite CPU |')
   lines.push('|---|---|---|---|---|---|---|---|---|')
   for (const { scenario, runs } of results.http) {
@@ -328,7 +307,7 @@ if (results.startup !== undefined) {
   const sm = med(s.suite.map((r) => r.ms))
   const bm = med(s.bare.map((r) => r.ms))
   lines.push('## Startup and idle memory', '')
-  lines.push('From spawning `node` to the first 200 of `GET /health` over HTTPS (the certificate already made, PGlite database already created), then RSS after 1 s idle; 5 starts each, alternating. The example server: `examples/platform-server/dist/main.js` (embedded PGlite store, seeded); bare: a Fastify HTTPS app with one route.', '')
+  lines.push(`From spawning \`node\` to the first 200 of \`GET /health\` over HTTPS (the certificate already made, PGlite database already created), then RSS after 1 s idle; 5 starts each, alternating. The example server: \`${SERVER_ENTRY}\`, the bundle \`npm start\` runs (embedded PGlite store, seeded); bare: a Fastify HTTPS app with one route.`, '')
   lines.push('| app | first /health ms | min–max | idle RSS MiB |', '|---|---|---|---|')
   lines.push(`| example server | ${f0(sm)} | ${f0(lo(s.suite.map((r) => r.ms)))}–${f0(hi(s.suite.map((r) => r.ms)))} | ${f0(med(s.suite.map((r) => r.rssBytes)) / 2 ** 20)} |`)
   lines.push(`| bare HTTPS Fastify | ${f0(bm)} | ${f0(lo(s.bare.map((r) => r.ms)))}–${f0(hi(s.bare.map((r) => r.ms)))} | ${f0(med(s.bare.map((r) => r.rssBytes)) / 2 ** 20)} |`)

@@ -1,12 +1,15 @@
 /**
- * Start the built example server (`examples/platform-server/dist/main.js`) as a child
- * process over HTTPS on an ephemeral port, as `npm start` would, and stop it with SIGTERM.
+ * Start the built example server as a child process over HTTPS on an ephemeral port and stop
+ * it with SIGTERM: the tsc output `examples/platform-server/dist/main.js` by default, or the
+ * bundle `npm start` runs (`BUNDLE`, made from it by `npm run build`).
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 
 export const MAIN = fileURLToPath(new URL('../../examples/platform-server/dist/main.js', import.meta.url))
+/** The bundled server `npm start` runs (examples/platform-server/scripts/bundle.mjs). */
+export const BUNDLE = fileURLToPath(new URL('../../examples/platform-server/dist/platform-server.mjs', import.meta.url))
 const run = promisify(execFile)
 
 export interface RunningServer {
@@ -20,9 +23,10 @@ export interface RunningServer {
 /**
  * Start the server with `env` added to this process's environment; resolves once it listens.
  * @param startTimeoutMs how long to wait for "Server listening" (default 60 s: a first start initialises the embedded database and seeds it); on timeout the child is killed.
+ * @param entry the file node runs: `MAIN` (default) or `BUNDLE`.
  */
-export async function startServer (env: Record<string, string>, startTimeoutMs = 60_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, [MAIN], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+export async function startServer (env: Record<string, string>, startTimeoutMs = 60_000, entry: string = MAIN): Promise<RunningServer> {
+  const child = spawn(process.execPath, [entry], { env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'info', ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''
   let err = ''
   child.stderr.on('data', (d: Buffer) => { err += d.toString() })

@@ -191,6 +191,35 @@ t.test('PATCH: RFC 6902 JSON Patch and RFC 7396 merge patch; read-only paths and
   t.equal(stale.statusCode, 412)
 })
 
+t.test('PATCH applies to a copy: a version read before the PATCH is unchanged; a patch that changes nothing is no new version', async (t) => {
+  const { app, registry } = await build(t)
+  await seed(registry, 1)
+  const tables = registry.get('tables')
+  const { id } = await tables.getByName('default.tpch.t00')
+  const url = `/api/v1/tables/${id}`
+  const jp = { 'content-type': 'application/json-patch+json' }
+  const v1 = await tables.get(id)
+  const first = await app.inject({ method: 'PATCH', url, headers: jp, payload: [{ op: 'add', path: '/tags', value: ['a'] }, { op: 'add', path: '/tags/-', value: 'b' }] })
+  t.equal(first.statusCode, 200)
+  t.equal(first.json().version, 2)
+  t.equal(v1.tags, undefined, 'version 1 as read before is unchanged')
+  const v2 = await tables.get(id)
+  const second = await app.inject({ method: 'PATCH', url, headers: jp, payload: [{ op: 'add', path: '/tags/-', value: 'c' }, { op: 'move', from: '/tags/0', path: '/tags/-' }] })
+  t.equal(second.statusCode, 200)
+  t.same(second.json().tags, ['b', 'c', 'a'])
+  t.same(v2.tags, ['a', 'b'], 'version 2 as read before is unchanged: the patch worked on a copy')
+  t.ok(Object.isFrozen(v2.tags) && Object.isFrozen((await tables.get(id)).tags), 'stored versions are frozen')
+  for (const payload of [[{ op: 'replace', path: '/tags/0', value: 'b' }], [{ op: 'test', path: '/tags/2', value: 'a' }], [{ op: 'add', path: '/tags/1', value: 'x' }, { op: 'remove', path: '/tags/1' }]]) {
+    const same = await app.inject({ method: 'PATCH', url, headers: jp, payload })
+    t.equal(same.statusCode, 200, JSON.stringify(payload))
+    t.equal(same.json().version, 3, 'no new version')
+    t.equal(same.headers.etag, '"3"')
+  }
+  const changed = await app.inject({ method: 'PATCH', url, headers: jp, payload: [{ op: 'copy', from: '/tags/1', path: '/tags/0' }] })
+  t.same(changed.json().tags, ['c', 'b', 'c', 'a'])
+  t.equal(changed.json().version, 4)
+})
+
 t.test('DELETE: 200 with the entity; 409 ENTITY_NOT_EMPTY unless ?recursive=true, which removes the subtree', async (t) => {
   const { app, registry } = await build(t)
   await seed(registry, 3)

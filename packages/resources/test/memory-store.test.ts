@@ -65,6 +65,33 @@ t.test('stored entities are frozen copies; duplicates and stale versions are ref
   await t.rejects(store.replace('things', { ...stored, version: 2 }, 1), { code: 'VERSION_CONFLICT' })
 })
 
+t.test('stored copies are deep and frozen at every level, equal to what structuredClone kept; the caller\'s object is left as it was', async (t) => {
+  const store = new MemoryStore()
+  const input = entity('deep', null, { spec: { columns: [{ name: 'a', type: { kind: 'int' } }], note: null, count: 0 }, at: new Date(0) })
+  // A "__proto__" key (JSON.parse makes it an own property) stays data: never the stored object's prototype.
+  Object.assign(input, JSON.parse('{"extra":{"__proto__":{"polluted":true}}}'))
+  const stored = await store.create('things', input)
+  t.same(stored, structuredClone(input), 'the same document')
+  t.notOk(Object.isFrozen(input), 'the caller\'s object is not frozen')
+  t.notOk(Object.isFrozen((input.spec as { columns: unknown[] }).columns))
+  const spec = stored.spec as { columns: Array<{ type: { kind: string } }> }
+  t.ok(Object.isFrozen(stored) && Object.isFrozen(spec) && Object.isFrozen(spec.columns) && Object.isFrozen(spec.columns[0]) && Object.isFrozen(spec.columns[0]!.type))
+  t.not(spec.columns[0], (input.spec as { columns: unknown[] }).columns[0], 'nested objects are copies')
+  ;((input.spec as { columns: Array<{ type: { kind: string } }> }).columns[0]!.type).kind = 'text'
+  t.equal(((await store.get('things', 'id-deep'))!.spec as typeof spec).columns[0]!.type.kind, 'int')
+  t.ok(stored.at instanceof Date && stored.at !== input.at && (stored.at as Date).getTime() === 0, 'a Date is copied as a Date')
+  const extra = stored.extra as Record<string, unknown>
+  t.ok(Object.hasOwn(extra, '__proto__'), '"__proto__" is an own property')
+  t.equal(Object.getPrototypeOf(extra), Object.prototype)
+  t.equal((extra as { polluted?: boolean }).polluted, undefined)
+  t.equal(({} as { polluted?: boolean }).polluted, undefined)
+  await t.rejects(store.create('things', entity('fn', null, { run: () => 1 })), { name: 'DataCloneError' }, 'a function is refused, as structuredClone refuses it')
+  t.equal(await store.get('things', 'id-fn'), undefined)
+  const replaced = await store.replace('things', { ...stored, version: 2, spec: { ...spec, count: 1 } }, 1)
+  t.ok(Object.isFrozen(replaced.spec), 'a replaced version is frozen too')
+  t.equal((replaced.spec as { count: number }).count, 1)
+})
+
 t.test('a failed transaction leaves nothing behind', async (t) => {
   const store = new MemoryStore()
   await store.create('things', entity('keep'))

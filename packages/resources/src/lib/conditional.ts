@@ -59,10 +59,12 @@ function header (request: FastifyRequest, name: 'if-match' | 'if-none-match'): s
  * The preconditions of a write (PUT, PATCH, DELETE) on an existing entity: `If-Match` (strong)
  * and `If-None-Match` (weak; a match is 412 on a write, RFC 9110 §13.1.2).
  * @returns a check to call with the current entity; it throws 412 `PRECONDITION_FAILED`.
+ *   `undefined` when the request has neither header (nothing to check).
  */
-export function ifMatch (request: FastifyRequest): (existing: Pick<StoredEntity, 'version'>) => void {
+export function ifMatch (request: FastifyRequest): ((existing: Pick<StoredEntity, 'version'>) => void) | undefined {
   const match = header(request, 'if-match')
   const noneMatch = header(request, 'if-none-match')
+  if (match === undefined && noneMatch === undefined) return undefined
   return (existing) => {
     const tag = etagOf(existing)
     if (match !== undefined) {

@@ -8,6 +8,7 @@
  */
 import BTreeModule from 'sorted-btree'
 import { DuplicateNameError, EntityNotFoundError, VersionConflictError } from '../errors.js'
+import { frozenCopy } from './json-copy.js'
 import type { IdempotencyAnswer, IdempotencyRecord, ListQuery, ListResult, Store, StoredEntity } from './store.js'
 
 type Tree = import('sorted-btree').default<string, StoredEntity>
@@ -44,14 +45,6 @@ class Collection {
       if (tree.size === 0 && e.parentId !== null) this.byParent.delete(e.parentId)
     }
   }
-}
-
-function deepFreeze<T> (value: T): T {
-  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
-    for (const v of Object.values(value)) deepFreeze(v)
-    Object.freeze(value)
-  }
-  return value
 }
 
 type Matcher = ((e: StoredEntity) => boolean) | undefined
@@ -175,7 +168,7 @@ export class MemoryStore implements Store {
     const takeOver = found !== undefined && (found.expiresAtMs <= nowMs || (found.answer === undefined && found.lockedUntilMs <= nowMs && found.fingerprint === record.fingerprint))
     if (found !== undefined && !takeOver) return found
     this.#idempotency.delete(id)
-    this.#idempotency.set(id, deepFreeze(structuredClone(record)))
+    this.#idempotency.set(id, frozenCopy(record))
     return undefined
   }
 
@@ -193,33 +186,78 @@ export class MemoryStore implements Store {
     const id = JSON.stringify([scope, key])
     const found = this.#idempotency.get(id)
     if (found === undefined || found.token !== token || found.answer !== undefined) return false
-    this.#idempotency.set(id, deepFreeze(structuredClone({ ...found, answer })))
+    this.#idempotency.set(id, frozenCopy({ ...found, answer }))
     undo?.push(() => { if (this.#idempotency.has(id)) this.#idempotency.set(id, found) })
     return true
   }
 
   async transaction<R> (fn: (store: Store) => Promise<R>): Promise<R> {
     return await this.#exclusive(async () => {
-      const undo: Array<() => void> = []
-      const tx: Store = {
-        get: async (c, id) => this.#collections.get(c)?.byId.get(id) as never,
-        getByName: async (c, n) => this.#collections.get(c)?.all.get(n) as never,
-        list: async (c, q) => this.#list(c, q) as never,
-        create: async <T extends object>(c: string, e: StoredEntity<T>) => this.#create(c, e, undo) as StoredEntity<T>,
-        replace: async <T extends object>(c: string, e: StoredEntity<T>, v: number) => this.#replace(c, e, v, undo) as StoredEntity<T>,
-        delete: async <T extends object>(c: string, id: string) => this.#delete(c, id, undo) as StoredEntity<T> | undefined,
-        transaction: async (inner) => await inner(tx),
-        claimIdempotencyKey: async (r, now) => await this.claimIdempotencyKey(r, now),
-        completeIdempotencyKey: async (s, k, t, a) => this.#complete(s, k, t, a, undo),
-        releaseIdempotencyKey: async (s, k, t) => { await this.releaseIdempotencyKey(s, k, t) }
-      }
+      const tx = new MemoryStore.#Transaction(this)
       try {
         return await fn(tx)
       } catch (err) {
-        for (const step of undo.reverse()) step()
+        tx.undo()
         throw err
       }
     })
+  }
+
+  /**
+   * What a transaction's function reads and writes through: this store, its writes applied at
+   * once and undone (in reverse order) if the function throws. One object per transaction, its
+   * methods shared (issue 12: no set of closures made per write request).
+   */
+  static readonly #Transaction = class MemoryTransaction implements Store {
+    readonly #store: MemoryStore
+    readonly #undo: Array<() => void> = []
+
+    constructor (store: MemoryStore) { this.#store = store }
+
+    async get<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+      return this.#store.#collections.get(collection)?.byId.get(id) as StoredEntity<T> | undefined
+    }
+
+    async getByName<T extends object = Record<string, unknown>> (collection: string, fullyQualifiedName: string): Promise<StoredEntity<T> | undefined> {
+      return this.#store.#collections.get(collection)?.all.get(fullyQualifiedName) as StoredEntity<T> | undefined
+    }
+
+    async list<T extends object = Record<string, unknown>> (collection: string, query: ListQuery): Promise<ListResult<T>> {
+      return this.#store.#list(collection, query) as ListResult<T>
+    }
+
+    async create<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>): Promise<StoredEntity<T>> {
+      return this.#store.#create(collection, entity, this.#undo) as StoredEntity<T>
+    }
+
+    async replace<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>, expectedVersion: number): Promise<StoredEntity<T>> {
+      return this.#store.#replace(collection, entity, expectedVersion, this.#undo) as StoredEntity<T>
+    }
+
+    async delete<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+      return this.#store.#delete(collection, id, this.#undo) as StoredEntity<T> | undefined
+    }
+
+    async transaction<R> (fn: (store: Store) => Promise<R>): Promise<R> {
+      return await fn(this)
+    }
+
+    async claimIdempotencyKey (record: IdempotencyRecord, nowMs: number): Promise<IdempotencyRecord | undefined> {
+      return await this.#store.claimIdempotencyKey(record, nowMs)
+    }
+
+    async completeIdempotencyKey (scope: string, key: string, token: string, answer: IdempotencyAnswer): Promise<boolean> {
+      return this.#store.#complete(scope, key, token, answer, this.#undo)
+    }
+
+    async releaseIdempotencyKey (scope: string, key: string, token: string): Promise<void> {
+      await this.#store.releaseIdempotencyKey(scope, key, token)
+    }
+
+    /** Undo the writes made so far, the last first. */
+    undo (): void {
+      for (const step of this.#undo.reverse()) step()
+    }
   }
 
   #create (collection: string, entity: StoredEntity<object>, undo: Array<() => void> | undefined): StoredEntity {
@@ -227,7 +265,7 @@ export class MemoryStore implements Store {
     if (c.all.has(entity.fullyQualifiedName) || c.byId.has(entity.id)) {
       throw new DuplicateNameError(collection, entity.fullyQualifiedName)
     }
-    const stored = deepFreeze(structuredClone(entity) as StoredEntity)
+    const stored = frozenCopy(entity as StoredEntity)
     c.insert(stored)
     undo?.push(() => c.remove(stored))
     return stored
@@ -241,7 +279,7 @@ export class MemoryStore implements Store {
     if (entity.fullyQualifiedName !== current.fullyQualifiedName && c.all.has(entity.fullyQualifiedName)) {
       throw new DuplicateNameError(collection, entity.fullyQualifiedName)
     }
-    const stored = deepFreeze(structuredClone(entity) as StoredEntity)
+    const stored = frozenCopy(entity as StoredEntity)
     // Same name and parent (a PATCH of other fields): the index entries are overwritten in place.
     if (stored.fullyQualifiedName !== current.fullyQualifiedName || stored.parentId !== current.parentId) c.remove(current)
     c.insert(stored)

@@ -10,6 +10,7 @@
 import fastJsonPatch from 'fast-json-patch'
 import { DEFAULT_MAX_JSON_DEPTH, exceedsJsonDepth, InvalidAttributeError, JsonTooDeepError, withParameters } from '@platform-api/envelope'
 import { InvalidPatchError } from '../errors.js'
+import { copyJson } from './json-copy.js'
 
 const { applyPatch, JsonPatchError } = fastJsonPatch as unknown as typeof import('fast-json-patch')
 
@@ -80,7 +81,7 @@ export function applyJsonPatch (document: Record<string, unknown>, operations: r
       throw new InvalidPatchError(`Operation "${op.op}" at "${op.path.slice(0, 100)}" needs "value"`)
     }
   }
-  const copy = structuredClone(document)
+  const copy = copyJson(document)
   try {
     applyPatch(copy, operations as never, true, true, true)
   } catch (err) {
@@ -110,7 +111,7 @@ export function applyMergePatch (target: unknown, patch: unknown): unknown {
 }
 
 function mergePatch (target: unknown, patch: unknown): unknown {
-  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return structuredClone(patch)
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return copyJson(patch)
   const base: Record<string, unknown> = target !== null && typeof target === 'object' && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {}
   for (const [key, value] of Object.entries(patch as Record<string, unknown>)) {
     if (FORBIDDEN.has(key)) throw new InvalidPatchError(`Field "${key}" is forbidden`)

@@ -481,7 +481,8 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       preParsing: patchTypes
     }, async (request, reply) => {
       // The content type passed `patchTypes`: one of the route's types, as `type-is` matched it.
-      const kind = mediaType(request.headers['content-type']) === JSON_PATCH ? 'json-patch' : 'merge-patch'
+      const type = request.headers['content-type']
+      const kind = type === JSON_PATCH || mediaType(type) === JSON_PATCH ? 'json-patch' : 'merge-patch'
       // By id, the patch's own read (in its transaction) finds the entity or answers 404.
       const id = scheme === 'flat' ? (request.params as NameParamsOf).id as string : (await getItem(request.params as NameParamsOf)).id
       const entity = await service.patch(id, kind, request.body, { request, check: ifMatch(request) })
