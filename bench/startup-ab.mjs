@@ -1,5 +1,6 @@
 // `node bench/startup-ab.mjs [runs] root ...`: ms from spawn to the first 200 of GET /health over
-// HTTPS of `<root>/examples/platform-server/dist/main.js` (issue 12), on a data directory made by
+// HTTPS of `<root>/examples/platform-server/dist/platform-server.mjs` (what `npm start` runs; set
+// ENTRY=dist/main.js for the tsc output) (issue 12), on a data directory made by
 // a first start (one per root, not counted), for several roots (e.g. a copy of an older build and
 // this tree), alternating so that a machine shared with other work slows each alike. At that
 // first 200 it also reads, from /proc, the CPU time (user + system) of the process's main thread
@@ -16,6 +17,7 @@ import { join, resolve } from 'node:path'
 const args = process.argv.slice(2)
 const runs = /^\d+$/.test(args[0] ?? '') ? Number(args.shift()) : 10
 const roots = args.length > 0 ? args.map((r) => resolve(r)) : [resolve('.')]
+const ENTRY = process.env.ENTRY ?? 'dist/platform-server.mjs'
 const ENV = { LOG_LEVEL: 'warn', NONCE_SECRET: 'x'.repeat(40), CURSOR_SECRET: 'y'.repeat(40), ADMIN_PUBLIC_KEY: 'benchkey0001', ADMIN_PRIVATE_KEY: '0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b', HOST: '127.0.0.1' }
 
 async function freePort () {
@@ -36,7 +38,7 @@ function cpuMs (path) {
 async function start (root, dataDir) {
   const port = await freePort()
   const t0 = process.hrtime.bigint()
-  const child = spawn(process.execPath, [join(root, 'examples/platform-server/dist/main.js')], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...ENV, DATA_DIR: dataDir, PORT: String(port) } })
+  const child = spawn(process.execPath, [join(root, 'examples/platform-server', ENTRY)], { cwd: root, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...ENV, DATA_DIR: dataDir, PORT: String(port) } })
   const agent = new https.Agent({ rejectUnauthorized: false, keepAlive: false })
   let result
   for (;;) {

@@ -4,13 +4,15 @@
  * startup, loading the files: about 340 ms of CPU on an existing directory) and every statement
  * run off the main thread's event loop.
  *
- * Start: open `workerData.dataDir`, `SET statement_timeout`, apply the migrations of
- * `workerData.schema`, then answer `{ id: 0, ready }` (or `{ id: 0, error }` and end).
+ * Start: compile PGlite's WebAssembly while its JavaScript loads, open `workerData.dataDir`,
+ * `SET statement_timeout`, apply the migrations of `workerData.schema`, then answer
+ * `{ id: 0, ready }` (or `{ id: 0, error }` and end).
  * Then: one statement per message, strictly in arrival order; `close` closes the database,
  * answers and ends the thread. Messages: `worker-protocol.ts`.
  */
+import { readFile } from 'node:fs/promises'
 import { parentPort, workerData } from 'node:worker_threads'
-import { PGlite } from '@electric-sql/pglite'
+import type { PGlite, PGliteOptions } from '@electric-sql/pglite'
 import { PgliteDriver } from './driver.js'
 import { migrate } from './migrations.js'
 import { toWire, type WorkerReply, type WorkerRequest, type WorkerSettings } from './worker-protocol.js'
@@ -18,6 +20,28 @@ import { toWire, type WorkerReply, type WorkerRequest, type WorkerSettings } fro
 if (parentPort === null) throw new Error('pglite-worker.js is the entry of a worker thread (PgliteWorkerDriver), not a module to import')
 const port = parentPort
 const settings = workerData as WorkerSettings
+
+/** The one WebAssembly function used here (the `WebAssembly` types are in lib.dom, not in this project's libs). */
+declare const WebAssembly: { compile: (bytes: Uint8Array) => Promise<NonNullable<PGliteOptions['pgliteWasmModule']>> }
+
+/**
+ * PGlite's WebAssembly (`pglite.wasm`, beside its entry), compiled here and given to
+ * `PGlite.create` (`pgliteWasmModule`). Measured on Node 20: about 200 ms less CPU per open
+ * than letting PGlite instantiate it from the file, and no stall of this thread for 100-200 ms
+ * after the open (while V8 finishes the compilation PGlite started), which would delay the
+ * first statements. Undefined when the file is not there: PGlite then loads it itself.
+ */
+async function compilePglite (): Promise<PGliteOptions['pgliteWasmModule']> {
+  try {
+    return await WebAssembly.compile(await readFile(new URL('pglite.wasm', import.meta.resolve('@electric-sql/pglite'))))
+  } catch {
+    return undefined
+  }
+}
+
+// Started first: it runs on V8's compiler threads while PGlite's JavaScript loads.
+const compiling = compilePglite()
+const { PGlite: PGliteClass } = await import('@electric-sql/pglite')
 
 function reply (message: WorkerReply): void {
   try {
@@ -31,7 +55,8 @@ function reply (message: WorkerReply): void {
 async function open (): Promise<PGlite | undefined> {
   let db: PGlite | undefined
   try {
-    db = await PGlite.create(settings.dataDir === 'memory://' ? undefined : settings.dataDir)
+    const pgliteWasmModule = await compiling
+    db = await PGliteClass.create(settings.dataDir === 'memory://' ? undefined : settings.dataDir, pgliteWasmModule !== undefined ? { pgliteWasmModule } : {})
     await db.query(`SET statement_timeout = ${settings.statementTimeoutMs}`)
     await migrate(new PgliteDriver(db, false), settings.schema)
     return db
