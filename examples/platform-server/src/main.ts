@@ -3,9 +3,9 @@
  *
  * Startup order (issue 12): configuration, certificate, admin key and secrets (small files);
  * then the store starts opening (the embedded database in a worker thread) while this thread
- * loads the server's modules (`import()`) and builds the server, which are most of the
- * startup; then, with the store open, seeding, the admin key, and listening. `/health`
- * answers only after all of that.
+ * loads the server's modules (`import()`), builds the server and boots its plugins
+ * (`app.ready()`), which are most of the startup; then, with the store open, seeding, the
+ * admin key, and listening. `/health` answers only after all of that.
  */
 import { ConfigError, loadConfig } from './config.js'
 import { resolveAdminKey } from './admin-key.js'
@@ -67,11 +67,16 @@ async function main (): Promise<void> {
     await opening.close()
     if (redis !== undefined) await redis.quit().catch(() => { redis?.disconnect() })
   })
+  // The plugins boot while the database may still be opening (this thread is free meanwhile);
+  // the onReady hooks (the task runner) wait for the store. Nothing listens yet.
+  const ready = (async () => { await app.ready() })()
+  ready.catch(() => undefined)
   try {
     // The database is open (or failed to: in use by another process, unreachable) from here.
     const store = await opening.open()
     const seeded = await seedOnce(store)
     await ensureAdminKeyOnce(store, registry, { publicKey: adminKey.publicKey, privateKey: adminKey.privateKey, accessList: config.adminAccessList })
+    await ready
     app.log.info({ store: store.driver, schema: store.schema, seeded }, store.driver === 'pg' ? 'store: PostgreSQL server' : `store: embedded PGlite in ${config.dataDir}`)
   } catch (err) {
     await app.close().catch(() => undefined)
