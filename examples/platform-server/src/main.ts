@@ -1,13 +1,17 @@
 /**
  * `npm start`: the example Platform API server over HTTPS (API-CONTRACT.md, "Starting it").
+ *
+ * Startup order (issue 12): configuration, certificate, admin key and secrets (small files);
+ * then the store starts opening (the embedded database in a worker thread) while this thread
+ * loads the server's modules (`import()`), builds the server and boots its plugins
+ * (`app.ready()`), which are most of the startup; then, with the store open, seeding, the
+ * admin key, and listening. `/health` answers only after all of that.
  */
 import { ConfigError, loadConfig } from './config.js'
 import { resolveAdminKey } from './admin-key.js'
 import { loadSecrets } from './secrets.js'
-import { buildServer } from './server.js'
-import { ensureAdminKeyOnce, openStore, seedOnce } from './store.js'
+import { OpeningStore, openStore } from './store.js'
 import { loadOrCreateTls } from './tls.js'
-import { RedisNonceCountStore } from 'fastify-platform-api'
 
 /** `RATE_LIMIT_PER_ADDRESS` and `RATE_LIMIT_PER_KEY`: requests per minute (defaults: see rate-limit.ts). */
 function rateLimitFromEnv (): { perAddressMax?: number, perKeyMax?: number } {
@@ -27,21 +31,25 @@ async function main (): Promise<void> {
   const tls = await loadOrCreateTls(config)
   const adminKey = await resolveAdminKey(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
   const secrets = await loadSecrets(config)
-  const store = await openStore(config)
+  // Started now; the server is built on it meanwhile (it is awaited before the first query).
+  const opening = new OpeningStore(openStore(config))
+  const [{ buildServer }, { ensureAdminKeyOnce, seedOnce }] = await Promise.all([import('./server.js'), import('./bootstrap.js')])
+    .catch(async (err: unknown) => { await opening.close(); throw err })
   // Several instances behind a load balancer share the Digest replay state in Redis.
   // ioredis is loaded only when REDIS_URL asks for it.
-  const redis = config.redisUrl !== undefined
-    ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true })
-    : undefined
-  const nonceCountStore = redis !== undefined ? new RedisNonceCountStore({ client: redis }) : undefined
+  let redis: import('ioredis').Redis | undefined
   let built: Awaited<ReturnType<typeof buildServer>>
   try {
+    redis = config.redisUrl !== undefined
+      ? new (await import('ioredis')).Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2, enableOfflineQueue: true })
+      : undefined
+    const nonceCountStore = redis !== undefined ? new (await import('fastify-platform-api')).RedisNonceCountStore({ client: redis }) : undefined
     built = await buildServer({
       https: { key: tls.key, cert: tls.cert },
       logger: { level: config.logLevel },
       server: { maxConnections: config.maxConnections },
       ...(config.publicUrl !== undefined ? { publicUrl: config.publicUrl } : {}),
-      store,
+      store: opening,
       seed: false,
       nonceSecret: secrets.nonceSecret,
       cursorSecret: secrets.cursorSecret,
@@ -50,21 +58,28 @@ async function main (): Promise<void> {
       rateLimit: { ...rateLimitFromEnv(), ...(redis !== undefined ? { redis } : {}) }
     })
   } catch (err) {
-    await store.close()
+    await opening.close()
     redis?.disconnect()
     throw err
   }
   const { app, registry } = built
   app.addHook('onClose', async () => {
-    await store.close()
-    if (redis !== undefined) await redis.quit().catch(() => { redis.disconnect() })
+    await opening.close()
+    if (redis !== undefined) await redis.quit().catch(() => { redis?.disconnect() })
   })
+  // The plugins boot while the database may still be opening (this thread is free meanwhile);
+  // the onReady hooks (the task runner) wait for the store. Nothing listens yet.
+  const ready = (async () => { await app.ready() })()
+  ready.catch(() => undefined)
   try {
+    // The database is open (or failed to: in use by another process, unreachable) from here.
+    const store = await opening.open()
     const seeded = await seedOnce(store)
     await ensureAdminKeyOnce(store, registry, { publicKey: adminKey.publicKey, privateKey: adminKey.privateKey, accessList: config.adminAccessList })
+    await ready
     app.log.info({ store: store.driver, schema: store.schema, seeded }, store.driver === 'pg' ? 'store: PostgreSQL server' : `store: embedded PGlite in ${config.dataDir}`)
   } catch (err) {
-    await app.close()
+    await app.close().catch(() => undefined)
     throw err
   }
   if (tls.generated === true) app.log.info({ certPath: tls.certPath }, 'generated a self-signed TLS certificate')

@@ -1,25 +1,22 @@
 /**
- * Which store the example server uses (API-CONTRACT.md, `DATABASE_URL`), and seeding it once.
+ * Which store the example server uses (API-CONTRACT.md, `DATABASE_URL`), and opening it.
  *
  * - `DATABASE_URL` set: a PostgreSQL server (or YugabyteDB YSQL) through a `pg` pool, tables in
  *   `DATABASE_SCHEMA`; several instances may share it.
- * - unset: an embedded PGlite database in `DATA_DIR/pgdata`, so data survives restarts.
+ * - unset: an embedded PGlite database in `DATA_DIR/pgdata`, so data survives restarts. It runs
+ *   in a worker thread: it opens while the main thread loads and builds the server.
+ *
+ * This module loads only the store package (no Fastify, no resources), so `main.ts` can start
+ * opening the store first; seeding is in `bootstrap.ts`.
  */
-import { randomUUID } from 'node:crypto'
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { ResourceRegistry, computeHA1, type Store, type StoredEntity } from 'fastify-platform-api'
 import { openPostgresStore, type PostgresStore } from '@platform-api/store-postgres'
-import type { AccessListEntryInput, ServerConfig } from './config.js'
-import { REALM, RESOURCES } from './resources.js'
-import { ensureAdminKey, seedCatalog, seedIntegrations } from './server.js'
-import { loadCatalogSeed, loadIntegrationsSeed } from './seed-data.js'
+import type { IdempotencyAnswer, IdempotencyRecord, ListQuery, ListResult, Store, StoredEntity } from 'fastify-platform-api'
+import type { ServerConfig } from './config.js'
 
 /** Directory of the embedded database, inside `DATA_DIR`. */
 export const PGDATA_DIR = 'pgdata'
-
-/** Collection and name of the marker written, in the seeding transaction, once the seed is in. */
-export const SEED_MARKER = { collection: 'serverState', name: 'seed' } as const
 
 /** The file, inside `DATA_DIR`, holding the pid of the process using the embedded database. */
 export const PGDATA_LOCK = 'pgdata.pid'
@@ -59,7 +56,8 @@ async function lockDataDir (dataDir: string): Promise<() => Promise<void>> {
 }
 
 /**
- * Open the configured store and apply its migrations.
+ * Open the configured store and apply its migrations. The embedded database's worker thread
+ * starts before the first file operation returns, so call this before loading the server.
  * @throws STORE_UNAVAILABLE when the PostgreSQL server cannot be reached; an Error when
  * another live process uses the embedded database of `DATA_DIR`.
  */
@@ -70,7 +68,7 @@ export async function openStore (config: Pick<ServerConfig, 'databaseUrl' | 'dat
   const unlock = await lockDataDir(config.dataDir)
   let store: PostgresStore
   try {
-    store = await openPostgresStore({ dataDir: join(config.dataDir, PGDATA_DIR), schema: config.databaseSchema })
+    store = await openPostgresStore({ dataDir: join(config.dataDir, PGDATA_DIR), schema: config.databaseSchema, pgliteWorker: true })
   } catch (err) {
     await unlock()
     throw err
@@ -81,64 +79,69 @@ export async function openStore (config: Pick<ServerConfig, 'databaseUrl' | 'dat
 }
 
 /**
- * Seed the catalog and integrations once per database: all of it and the marker in one
- * transaction, so a crash mid-seed leaves nothing and a restart (or a second instance)
- * never seeds again. A database that already holds catalogs is only marked.
- * @returns whether this call seeded.
+ * The store while it opens, as a `Store`: each call waits for `opening`, then runs on the open
+ * store (at once, when it is open). `main.ts` builds the server on it while the embedded
+ * database opens in its worker thread; building only keeps the reference, and `main.ts` awaits
+ * `opening` before seeding and listening, so no request ever waits here.
  */
-export async function seedOnce (store: Store): Promise<boolean> {
-  const catalog = await loadCatalogSeed()
-  const integrations = await loadIntegrationsSeed()
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await store.transaction(async (tx) => {
-        if (await tx.getByName(SEED_MARKER.collection, SEED_MARKER.name) !== undefined) return false
-        const empty = (await tx.list('catalogs', { limit: 1 })).total === 0
-        if (empty) {
-          const registry = new ResourceRegistry(tx, RESOURCES)
-          await seedCatalog(registry, catalog)
-          await seedIntegrations(registry, integrations)
-        }
-        const now = new Date().toISOString()
-        await tx.create(SEED_MARKER.collection, { id: randomUUID(), name: SEED_MARKER.name, fullyQualifiedName: SEED_MARKER.name, parentId: null, version: 1, createdAt: now, updatedAt: now, seeded: empty })
-        return empty
-      })
-    } catch (err) {
-      // Another instance seeded at the same moment: its commit won; look again.
-      if ((err as { code?: string }).code === 'DUPLICATE_NAME' && attempt < 3) continue
-      throw err
-    }
+export class OpeningStore implements Store {
+  readonly #opening: Promise<PostgresStore>
+  #open: PostgresStore | undefined
+
+  constructor (opening: Promise<PostgresStore>) {
+    this.#opening = opening.then((store) => { this.#open = store; return store })
+    // A failed opening is reported by main.ts, which awaits the same promise.
+    this.#opening.catch(() => undefined)
   }
-}
 
-function sameAccessList (stored: unknown, wanted: readonly AccessListEntryInput[]): boolean {
-  const norm = (e: Record<string, unknown>): string => JSON.stringify([e.ipAddress ?? null, e.cidrBlock ?? null])
-  if (!Array.isArray(stored) || stored.length !== wanted.length) return false
-  const a = (stored as Array<Record<string, unknown>>).map(norm).sort()
-  const b = wanted.map((e) => norm(e as Record<string, unknown>)).sort()
-  return a.every((v, i) => v === b[i])
-}
+  async get<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+    return await (this.#open ?? await this.#opening).get<T>(collection, id)
+  }
 
-/**
- * Make sure the bootstrap ORG_OWNER key exists with this private key and access list. A key
- * that already matches is left alone (a restart does not recreate it); otherwise it is
- * replaced through `ensureAdminKey`, retried when another instance does the same at once.
- * @returns whether the key was (re)created.
- */
-export async function ensureAdminKeyOnce (store: Store, registry: ResourceRegistry, key: { publicKey: string, privateKey: string, accessList: readonly AccessListEntryInput[] }): Promise<boolean> {
-  for (let attempt = 0; ; attempt++) {
-    const existing = await store.getByName<{ ha1?: Record<string, string>, roles?: string[], accessList?: unknown }>('apiKeys', key.publicKey) as StoredEntity<{ ha1?: Record<string, string>, roles?: string[], accessList?: unknown }> | undefined
-    if (existing !== undefined &&
-      existing.ha1?.['SHA-256'] === computeHA1('SHA-256', key.publicKey, REALM, key.privateKey) &&
-      existing.roles?.length === 1 && existing.roles[0] === 'ORG_OWNER' &&
-      sameAccessList(existing.accessList, key.accessList)) return false
-    try {
-      await ensureAdminKey(registry, key)
-      return true
-    } catch (err) {
-      const code = (err as { code?: string }).code
-      if ((code === 'DUPLICATE_NAME' || code === 'ENTITY_NOT_FOUND') && attempt < 3) continue
-      throw err
-    }
+  async getByName<T extends object = Record<string, unknown>> (collection: string, fullyQualifiedName: string): Promise<StoredEntity<T> | undefined> {
+    return await (this.#open ?? await this.#opening).getByName<T>(collection, fullyQualifiedName)
+  }
+
+  async list<T extends object = Record<string, unknown>> (collection: string, query: ListQuery): Promise<ListResult<T>> {
+    return await (this.#open ?? await this.#opening).list<T>(collection, query)
+  }
+
+  async create<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>): Promise<StoredEntity<T>> {
+    return await (this.#open ?? await this.#opening).create<T>(collection, entity)
+  }
+
+  async replace<T extends object = Record<string, unknown>> (collection: string, entity: StoredEntity<T>, expectedVersion: number): Promise<StoredEntity<T>> {
+    return await (this.#open ?? await this.#opening).replace<T>(collection, entity, expectedVersion)
+  }
+
+  async delete<T extends object = Record<string, unknown>> (collection: string, id: string): Promise<StoredEntity<T> | undefined> {
+    return await (this.#open ?? await this.#opening).delete<T>(collection, id)
+  }
+
+  async claimIdempotencyKey (record: IdempotencyRecord, nowMs: number): Promise<IdempotencyRecord | undefined> {
+    return await (this.#open ?? await this.#opening).claimIdempotencyKey(record, nowMs)
+  }
+
+  async completeIdempotencyKey (scope: string, key: string, token: string, answer: IdempotencyAnswer): Promise<boolean> {
+    return await (this.#open ?? await this.#opening).completeIdempotencyKey(scope, key, token, answer)
+  }
+
+  async releaseIdempotencyKey (scope: string, key: string, token: string): Promise<void> {
+    await (this.#open ?? await this.#opening).releaseIdempotencyKey(scope, key, token)
+  }
+
+  async transaction<R> (fn: (store: Store) => Promise<R>): Promise<R> {
+    return await (this.#open ?? await this.#opening).transaction(fn)
+  }
+
+  /**
+   * The open store.
+   * @throws what `openStore` threw (STORE_UNAVAILABLE, DATA_DIR in use by another process).
+   */
+  async open (): Promise<PostgresStore> { return this.#open ?? await this.#opening }
+
+  /** Close the store once it is open; nothing to close when it failed to open. */
+  async close (): Promise<void> {
+    await (await this.#opening.catch(() => undefined))?.close()
   }
 }

@@ -3,7 +3,7 @@
  * `STORE_UNAVAILABLE` (503, with `Retry-After`); only a bad option at construction is ours.
  */
 import createError from '@fastify/error'
-import { StoreUnavailableError } from '@platform-api/resources'
+import { StoreUnavailableError } from '@platform-api/resources/errors'
 
 /** Startup: an option of `PostgresStore.open` (or the plugin) is invalid. No status code. */
 export const InvalidOptionError = createError('STORE_POSTGRES_INVALID_OPTION', 'Invalid @platform-api/store-postgres option: %s')

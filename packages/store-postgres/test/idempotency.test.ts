@@ -1,7 +1,7 @@
 /**
  * `Idempotency-Key` through HTTP with the records in PostgreSQL: the resources package's cases
- * (replay, 422, per API key, concurrency, expiry, 4xx release, 400, bounds) on PGlite and on
- * the PostgreSQL server (a visible skip when it is not reachable).
+ * (replay, 422, per API key, concurrency, expiry, 4xx release, 400, bounds) on PGlite (in this
+ * thread and in a worker thread) and on the PostgreSQL server (a visible skip when it is not reachable).
  */
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -11,6 +11,7 @@ import t from 'tap'
 import { openPostgresStore } from '../src/index.js'
 import { idempotencyCases } from '../../resources/test/fixtures/idempotency-cases.js'
 import { TEST_DATABASE_URL, dropSchema, postgresUnavailable, uniqueSchema } from './fixtures/postgres.js'
+import { sharedWorker } from './fixtures/pglite-worker.js'
 
 const dir = await mkdtemp(join(tmpdir(), 'pa-pglite-idem-'))
 const db = await PGlite.create(join(dir, 'pgdata'))
@@ -19,10 +20,15 @@ t.teardown(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
+// The same database in a worker thread (option pgliteWorker), started before any case is registered.
+const inWorker = await sharedWorker(t)
+
 idempotencyCases(t, 'PGlite', async () => {
   const store = await openPostgresStore({ pglite: db, schema: uniqueSchema() })
   return { store, cleanup: async () => { await store.close() } }
 })
+
+idempotencyCases(t, 'PGlite in a worker', inWorker)
 
 const unavailable = await postgresUnavailable()
 if (unavailable !== undefined) {

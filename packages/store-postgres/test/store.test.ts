@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import Fastify from 'fastify'
 import t from 'tap'
 import fastifyStorePostgres, { openPostgresStore, resolveOptions } from '../src/index.js'
+import type { StoredEntity } from '@platform-api/resources'
 import { entity } from './fixtures/conformance.js'
 import { TEST_DATABASE_URL, dropSchema, postgresUnavailable, sql, uniqueSchema } from './fixtures/postgres.js'
 
@@ -21,37 +22,45 @@ t.test('options are checked at construction: STORE_POSTGRES_INVALID_OPTION namin
     [{ dataDir: '/tmp/x', serializationRetries: -1 }, /serializationRetries must be an integer >= 0/],
     [{ dataDir: '/tmp/x', retryAfterSeconds: '1' }, /retryAfterSeconds/],
     [{ pglite: {} }, /pglite must be a PGlite instance/],
-    [{ connectionString: 'postgres://x/y', preparedStatements: 'yes' }, /preparedStatements must be a boolean/]
+    [{ connectionString: 'postgres://x/y', preparedStatements: 'yes' }, /preparedStatements must be a boolean/],
+    [{ dataDir: '/tmp/x', pgliteWorker: 'yes' }, /pgliteWorker must be a boolean/],
+    [{ connectionString: 'postgres://x/y', pgliteWorker: true }, /pgliteWorker needs dataDir/]
   ]
   for (const [options, message] of bad) {
     t.throws(() => resolveOptions(options), { code: 'STORE_POSTGRES_INVALID_OPTION', message }, JSON.stringify(options))
     await t.rejects(openPostgresStore(options), { code: 'STORE_POSTGRES_INVALID_OPTION' })
   }
-  t.match(resolveOptions({ dataDir: '/tmp/x', maxConnections: undefined }), { schema: 'public', maxConnections: 10, statementTimeoutMs: 10000, retryAfterSeconds: 1 })
+  t.match(resolveOptions({ dataDir: '/tmp/x', maxConnections: undefined }), { schema: 'public', maxConnections: 10, statementTimeoutMs: 10000, retryAfterSeconds: 1, pgliteWorker: false })
 })
 
-t.test('PGlite: data written before close is there after reopening the directory', async (t) => {
+t.test('PGlite: data written before close is there after reopening the directory, in this thread or in a worker', async (t) => {
   const dir = await mkdtemp(join(tmpdir(), 'pa-reopen-'))
   t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
-  const first = await openPostgresStore({ dataDir: dir })
-  const e = await first.create('catalogs', entity('kept', { extra: { type: 'hive' } }))
-  await first.close()
-  await first.close()
-  const second = await openPostgresStore({ dataDir: dir })
-  t.same(await second.get('catalogs', e.id), e)
-  t.equal(second.driver, 'pglite')
-  await second.close()
+  const kept: StoredEntity[] = []
+  // In process, then in a worker, then in process again: each reads what the one before wrote.
+  for (const pgliteWorker of [false, true, false]) {
+    const store = await openPostgresStore({ dataDir: dir, pgliteWorker })
+    for (const e of kept) t.same(await store.get('catalogs', e.id), e, `${pgliteWorker ? 'worker' : 'in process'}: reads ${e.name}`)
+    kept.push(await store.create('catalogs', entity(`kept${kept.length}`, { extra: { type: 'hive' } })))
+    t.equal(store.driver, 'pglite')
+    await store.close()
+    await store.close()
+  }
 })
 
-t.test('the Fastify plugin decorates fastify.store and closes it with the app', async (t) => {
-  const app = Fastify()
-  await app.register(fastifyStorePostgres, { dataDir: 'memory://' })
-  app.get('/n', async () => (await app.store.list('catalogs', { limit: 1 })).total)
-  await app.store.create('catalogs', entity('one'))
-  t.equal((await app.inject('/n')).body, '1')
-  await app.close()
-  await t.rejects(app.store.get('catalogs', entity('x').id), 'closed with the app')
-})
+for (const pgliteWorker of [false, true]) {
+  t.test(`the Fastify plugin decorates fastify.store and closes it with the app${pgliteWorker ? ' (PGlite in a worker)' : ''}`, async (t) => {
+    const app = Fastify()
+    await app.register(fastifyStorePostgres, { dataDir: 'memory://', pgliteWorker })
+    app.get('/n', async () => (await app.store.list('catalogs', { limit: 1 })).total)
+    await app.store.create('catalogs', entity('one'))
+    t.equal((await app.inject('/n')).body, '1')
+    await app.close()
+    const closed = app.store.get('catalogs', entity('x').id)
+    if (pgliteWorker) await t.rejects(closed, { code: 'STORE_UNAVAILABLE', statusCode: 503 }, 'closed with the app: 503')
+    else await t.rejects(closed, 'closed with the app')
+  })
+}
 
 t.test('an unreachable server: open fails with STORE_UNAVAILABLE (503, Retry-After) within the connection timeout', async (t) => {
   const started = Date.now()

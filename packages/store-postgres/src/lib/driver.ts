@@ -1,11 +1,14 @@
 /**
- * The two drivers behind `PostgresStore`, reduced to what the store needs: run a
- * parameterised statement, run a function in one transaction, hold one session (for the
- * migration lock), close.
+ * The drivers behind `PostgresStore`, reduced to what the store needs: run a parameterised
+ * statement, run a function in one transaction, hold one session (for the migration lock),
+ * close. `PgDriver` (a `pg` pool), `PgliteDriver` (PGlite in this thread) and
+ * `PgliteWorkerDriver` (PGlite in a worker thread, `pglite-worker.ts`).
  */
 import { createHash } from 'node:crypto'
+import { Worker } from 'node:worker_threads'
 import type { Pool, PoolClient, QueryConfig } from 'pg'
 import type { PGlite, Transaction } from '@electric-sql/pglite'
+import { fromWire, type WorkerCall, type WorkerReply, type WorkerRequest, type WorkerSettings } from './worker-protocol.js'
 
 /** Rows of one statement and how many rows it changed. */
 export interface QueryResult<R> { rows: R[], rowCount: number }
@@ -156,4 +159,207 @@ export class PgliteDriver implements Driver {
   }
 
   async close (): Promise<void> { if (this.#owned && !this.#db.closed) await this.#db.close() }
+}
+
+/** A call waiting for the connection: a statement, or a transaction / session that will hold it. */
+type Waiter =
+  | { hold: false, sql: string, params: readonly unknown[], resolve: (r: QueryResult<unknown>) => void, reject: (err: Error) => void }
+  | { hold: true, grant: () => void, reject: (err: Error) => void }
+
+/** A reply being waited for, by request id. */
+interface Pending { resolve: (r: QueryResult<unknown>) => void, reject: (err: Error) => void }
+
+/** The worker entry beside this module: `pglite-worker.js` in `dist` (`.ts` when run from source through a TypeScript loader, as the tests are). */
+function workerEntry (): URL {
+  return new URL(import.meta.url.endsWith('.ts') ? './pglite-worker.ts' : './pglite-worker.js', import.meta.url)
+}
+
+/** An error `classify()` reads as `unavailable` (SQLSTATE class 08, connection exception). */
+function connectionError (message: string, code: '08003' | '08006', cause?: unknown): Error {
+  return Object.assign(new Error(message, cause !== undefined ? { cause } : undefined), { code })
+}
+
+/**
+ * One embedded PGlite database owned by a worker thread (`pglite-worker.ts`): opening it and
+ * running its statements take no time on this thread's event loop. Statements are messages
+ * `{ id, op, sql, params }`; rows and errors come back by structured clone, as PGlite gives
+ * them in process (errors with `code`, `detail`, `constraint`, `severity`, ...).
+ *
+ * PGlite is one connection. Statements are sent as they come (the worker runs them in order);
+ * while a transaction or session holds the connection, every other call waits here, in order,
+ * and is sent when it ends.
+ *
+ * When the worker dies (exit, uncaught error), every pending and later call fails at once
+ * with SQLSTATE `08006` (the store's 503 `STORE_UNAVAILABLE`); after `close()`, with `08003`.
+ * The worker does not keep the process alive while no statement is pending.
+ */
+export class PgliteWorkerDriver implements Driver {
+  readonly kind = 'pglite'
+  readonly #worker: Worker
+  readonly #closeTimeoutMs: number
+  readonly #pending = new Map<number, Pending>()
+  readonly #waiting: Waiter[] = []
+  readonly #direct: Queryable
+  readonly #exited: Promise<void>
+  #nextId = 1
+  #held = false
+  #dead = false
+  /** Why calls are refused: the worker died, or `close()` was called. */
+  #refusal: Error | undefined
+  #closing: Promise<void> | undefined
+
+  private constructor (settings: WorkerSettings, entry: URL) {
+    this.#closeTimeoutMs = settings.statementTimeoutMs + 1000
+    this.#direct = { query: async <T>(sql: string, params: readonly unknown[] = []) => await this.#statement(sql, params) as QueryResult<T> }
+    this.#worker = new Worker(entry, { workerData: settings })
+    this.#worker.on('message', (m: WorkerReply) => { this.#answer(m) })
+    this.#worker.on('error', (err: unknown) => { this.#fail(`PGlite worker failed: ${String((err as Error)?.message ?? err)}`, err) })
+    this.#worker.on('messageerror', (err) => {
+      // A reply that could not be read: its caller would wait forever, so the worker is given up.
+      this.#fail(`PGlite worker sent an unreadable message: ${err.message}`, err)
+      void this.#worker.terminate()
+    })
+    this.#exited = new Promise((resolve) => {
+      this.#worker.once('exit', (code) => { this.#fail(`PGlite worker exited (code ${code})`); resolve() })
+    })
+  }
+
+  /**
+   * Start the worker: it opens `settings.dataDir` and applies the migrations of
+   * `settings.schema`. The thread starts before this returns its promise, so a caller's
+   * own startup work runs in parallel with the database's.
+   * @param entry the worker's module; only tests give another (one that wraps this one).
+   * @throws the error that stopped the worker's start (with its SQLSTATE `code`), or `08006`
+   * when the worker died; the worker is then ended.
+   */
+  static async open (settings: WorkerSettings, entry: URL = workerEntry()): Promise<PgliteWorkerDriver> {
+    const driver = new PgliteWorkerDriver(settings, entry)
+    const ready = new Promise<QueryResult<unknown>>((resolve, reject) => { driver.#pending.set(0, { resolve, reject }) })
+    try {
+      await ready
+    } catch (err) {
+      await driver.close()
+      throw err
+    }
+    return driver
+  }
+
+  #answer (m: WorkerReply): void {
+    const pending = this.#pending.get(m.id)
+    if (pending === undefined) return
+    this.#pending.delete(m.id)
+    if (this.#pending.size === 0) this.#worker.unref()
+    if ('error' in m) pending.reject(fromWire(m.error))
+    else if ('rows' in m) pending.resolve({ rows: m.rows, rowCount: m.rowCount })
+    else pending.resolve({ rows: [], rowCount: 0 })
+  }
+
+  /** The worker is gone: fail what waits for it and refuse what comes. */
+  #fail (message: string, cause?: unknown): void {
+    if (this.#dead) return
+    this.#dead = true
+    const err = connectionError(message, '08006', cause)
+    this.#refusal ??= err
+    for (const pending of this.#pending.values()) pending.reject(err)
+    this.#pending.clear()
+    for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#refusal)
+  }
+
+  /** Send one request; its reply settles the promise. */
+  async #request (message: WorkerCall): Promise<QueryResult<unknown>> {
+    const id = this.#nextId++
+    return await new Promise((resolve, reject) => {
+      try {
+        this.#worker.postMessage({ ...message, id } satisfies WorkerRequest)
+      } catch (err) {
+        // A parameter structured clone cannot copy (e.g. a function).
+        reject(err as Error)
+        return
+      }
+      if (this.#pending.size === 0) this.#worker.ref()
+      this.#pending.set(id, { resolve, reject })
+    })
+  }
+
+  async #statement (sql: string, params: readonly unknown[]): Promise<QueryResult<unknown>> {
+    if (this.#refusal !== undefined) throw this.#refusal
+    return await this.#request({ op: 'query', sql, params })
+  }
+
+  async query<R> (sql: string, params: readonly unknown[] = []): Promise<QueryResult<R>> {
+    if (!this.#held && this.#waiting.length === 0) return await this.#statement(sql, params) as QueryResult<R>
+    if (this.#refusal !== undefined) throw this.#refusal
+    return await new Promise<QueryResult<unknown>>((resolve, reject) => {
+      this.#waiting.push({ hold: false, sql, params, resolve, reject })
+    }) as QueryResult<R>
+  }
+
+  /** Hold the connection for `fn`: calls from elsewhere wait until it ends. */
+  async #hold<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
+    if (this.#refusal !== undefined) throw this.#refusal
+    if (this.#held || this.#waiting.length > 0) {
+      await new Promise<void>((resolve, reject) => { this.#waiting.push({ hold: true, grant: resolve, reject }) })
+    } else {
+      this.#held = true
+    }
+    try {
+      return await fn(this.#direct)
+    } finally {
+      this.#release()
+    }
+  }
+
+  /** Hand the connection on: send the statements waiting in front of the next holder, then grant it. */
+  #release (): void {
+    this.#held = false
+    while (!this.#held && this.#waiting.length > 0) {
+      const waiter = this.#waiting.shift() as Waiter
+      if (waiter.hold) {
+        this.#held = true
+        waiter.grant()
+      } else {
+        this.#statement(waiter.sql, waiter.params).then(waiter.resolve, waiter.reject)
+      }
+    }
+  }
+
+  async transaction<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
+    return await this.#hold(async (q) => {
+      await q.query('BEGIN')
+      let result: R
+      try {
+        result = await fn(q)
+      } catch (err) {
+        await q.query('ROLLBACK').catch(() => undefined)
+        throw err
+      }
+      await q.query('COMMIT')
+      return result
+    })
+  }
+
+  async session<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
+    return await this.#hold(fn)
+  }
+
+  /**
+   * Refuse new calls, let the worker close the database after the statements already sent
+   * (at most `statementTimeoutMs` + 1 s), then end the thread. Idempotent; resolves also when
+   * the worker had died.
+   */
+  async close (): Promise<void> {
+    this.#closing ??= (async () => {
+      const alive = !this.#dead
+      this.#refusal ??= connectionError('PGlite worker is closed', '08003')
+      for (const waiter of this.#waiting.splice(0)) waiter.reject(this.#refusal)
+      if (alive) {
+        let timer: NodeJS.Timeout | undefined
+        const timeout = new Promise<void>((resolve) => { timer = setTimeout(resolve, this.#closeTimeoutMs) })
+        await Promise.race([this.#request({ op: 'close' }).catch(() => undefined), this.#exited, timeout])
+        clearTimeout(timer)
+      }
+      await this.#worker.terminate()
+    })()
+    await this.#closing
+  }
 }

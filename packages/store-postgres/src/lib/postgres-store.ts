@@ -2,7 +2,9 @@
  * `PostgresStore`: the resources `Store` on PostgreSQL (a `pg` pool) or on an embedded PGlite
  * database in a directory. Layout and the PostgreSQL features relied on: README.md.
  */
-import { DuplicateNameError, EntityNotFoundError, VersionConflictError, type IdempotencyAnswer, type IdempotencyRecord, type ListQuery, type ListResult, type Store, type StoredEntity } from '@platform-api/resources'
+import type { IdempotencyAnswer, IdempotencyRecord, ListQuery, ListResult, Store, StoredEntity } from '@platform-api/resources'
+// The error classes alone: the store loads without the resources plugin (its startup cost, issue 12).
+import { DuplicateNameError, EntityNotFoundError, VersionConflictError } from '@platform-api/resources/errors'
 import { storeUnavailable } from '../errors.js'
 import type { Driver, Queryable } from './driver.js'
 import { classify } from './faults.js'
