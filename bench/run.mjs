@@ -307,7 +307,7 @@ if (results.startup !== undefined) {
   const sm = med(s.suite.map((r) => r.ms))
   const bm = med(s.bare.map((r) => r.ms))
   lines.push('## Startup and idle memory', '')
-  lines.push(`From spawning \`node\` to the first 200 of \`GET /health\` over HTTPS (the certificate already made, PGlite database already created), then RSS after 1 s idle; 5 starts each, alternating. The example server: \`${SERVER_ENTRY}\`, the bundle \`npm start\` runs (embedded PGlite store, seeded); bare: a Fastify HTTPS app with one route.`, '')
+  lines.push(`From spawning \`node\` to the first 200 of \`GET /health\` over HTTPS (the certificate already made, PGlite database already created), then RSS after 1 s idle; 5 starts each, alternating; each server may use every core (the bench's own pin to one core is not inherited). The example server: \`${SERVER_ENTRY}\`, the bundle \`npm start\` runs (embedded PGlite store, seeded); bare: a Fastify HTTPS app with one route.`, '')
   lines.push('| app | first /health ms | min–max | idle RSS MiB |', '|---|---|---|---|')
   lines.push(`| example server | ${f0(sm)} | ${f0(lo(s.suite.map((r) => r.ms)))}–${f0(hi(s.suite.map((r) => r.ms)))} | ${f0(med(s.suite.map((r) => r.rssBytes)) / 2 ** 20)} |`)
   lines.push(`| bare HTTPS Fastify | ${f0(bm)} | ${f0(lo(s.bare.map((r) => r.ms)))}–${f0(hi(s.bare.map((r) => r.ms)))} | ${f0(med(s.bare.map((r) => r.rssBytes)) / 2 ** 20)} |`)

@@ -9,11 +9,11 @@
 // it is built from, e.g.
 //   node bench/startup.mjs examples/platform-server/dist/platform-server.mjs examples/platform-server/dist/main.js
 // An entry may carry node flags: 'node bench/startup.mjs "--enable-source-maps x.mjs" x.mjs'.
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { once } from 'node:events'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
-import { tmpdir } from 'node:os'
+import { cpus, tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import https from 'node:https'
@@ -37,6 +37,9 @@ function cpuMsOf (pid, tid) {
   return (Number(fields[11]) + Number(fields[12])) * 10
 }
 
+/** `taskset` CPU list of every core (`0-N`), or undefined without taskset. */
+const ALL_CORES = spawnSync('taskset', ['-c', '0', 'true']).status === 0 ? `0-${cpus().length - 1}` : undefined
+
 async function freePort () {
   const s = createServer()
   await new Promise((resolve) => s.listen(0, '127.0.0.1', resolve))
@@ -57,7 +60,12 @@ async function freePort () {
 export async function startup (args, env, { idleMs = 0 } = {}) {
   const port = await freePort()
   const t0 = process.hrtime.bigint()
-  const child = spawn(process.execPath, args, { cwd: root, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' } })
+  // Every core of the machine for the server (both contenders alike): `npm run bench` pins
+  // itself to one core for its HTTP scenarios, and a child would inherit that pin, which would
+  // leave a server's worker threads (V8's compiler and GC threads, the PGlite worker) no core of
+  // their own. taskset execs node, so the pid is node's.
+  const [command, argv] = ALL_CORES !== undefined ? ['taskset', ['-c', ALL_CORES, process.execPath, ...args]] : [process.execPath, args]
+  const child = spawn(command, argv, { cwd: root, stdio: ['ignore', 'ignore', 'ignore'], env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' } })
   const exited = once(child, 'exit')
   const agent = new https.Agent({ rejectUnauthorized: false, keepAlive: false })
   let ms
