@@ -69,8 +69,12 @@ if (scenario === 'startup') {
     server.kill('SIGTERM')
     await new Promise((resolve) => server.once('exit', resolve))
   }
-  const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'))
-  categories(JSON.parse(readFileSync(join(dir, file), 'utf8')))
+  // One profile per thread (node --cpu-prof): the main thread's, then the PGlite worker's.
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort((a, b) => Number(a.split('.')[3] ?? 0) - Number(b.split('.')[3] ?? 0))
+  for (const [i, file] of files.entries()) {
+    console.log(`\n${i === 0 ? 'main thread' : `worker thread ${i}`} (${file})`)
+    categories(JSON.parse(readFileSync(join(dir, file), 'utf8')))
+  }
   process.exit(0)
 }
 const contender = process.argv[3] ?? 'suite'
