@@ -63,6 +63,26 @@ function prepared (text: string, params: readonly unknown[], prepare: boolean): 
   return { name, text, values: params as unknown[] }
 }
 
+/**
+ * `BEGIN`; `fn(q)`; `COMMIT` on one connection (`q`), or `ROLLBACK` when `fn` throws (then its
+ * error is rethrown; a failed `ROLLBACK` is ignored, the connection's owner deals with it).
+ */
+async function inTransaction<R> (q: Queryable, fn: (q: Queryable) => Promise<R>): Promise<R> {
+  // Never named prepared statements (pg): sent as simple queries, as `client.query('BEGIN')` does.
+  await q.query('BEGIN', [], UNPREPARED)
+  let result: R
+  try {
+    result = await fn(q)
+  } catch (err) {
+    await q.query('ROLLBACK', [], UNPREPARED).catch(() => undefined)
+    throw err
+  }
+  await q.query('COMMIT', [], UNPREPARED)
+  return result
+}
+
+const UNPREPARED: QueryOptions = Object.freeze({ prepare: false })
+
 /** A `pg` Pool. */
 export class PgDriver implements Driver {
   readonly kind = 'pg'
@@ -102,16 +122,7 @@ export class PgDriver implements Driver {
           return { rows: r.rows as T[], rowCount: r.rowCount ?? 0 }
         }
       }
-      await client.query('BEGIN')
-      let result: R
-      try {
-        result = await fn(q)
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => undefined)
-        throw err
-      }
-      await client.query('COMMIT')
-      return result
+      return await inTransaction(q, fn)
     })
   }
 
@@ -324,18 +335,7 @@ export class PgliteWorkerDriver implements Driver {
   }
 
   async transaction<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
-    return await this.#hold(async (q) => {
-      await q.query('BEGIN')
-      let result: R
-      try {
-        result = await fn(q)
-      } catch (err) {
-        await q.query('ROLLBACK').catch(() => undefined)
-        throw err
-      }
-      await q.query('COMMIT')
-      return result
-    })
+    return await this.#hold(async (q) => await inTransaction(q, fn))
   }
 
   async session<R> (fn: (q: Queryable) => Promise<R>): Promise<R> {
