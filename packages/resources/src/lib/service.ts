@@ -231,9 +231,7 @@ export class ResourceService<D extends AnyResourceDefinition = AnyResourceDefini
   async patch (id: string, kind: PatchKind, document: unknown, options: WriteOptions<Entity<D>> = {}): Promise<Entity<D>> {
     const { check } = options
     return await (options.store ?? this.store).transaction(async (tx) => {
-      // The store's own read, not `this.get` (one async call fewer per PATCH; issue 12).
-      const current = await tx.get(this.collection, id) as Entity<D> | undefined
-      if (current === undefined) throw new EntityNotFoundError(this.entityName, id)
+      const current = await this.get(id, tx)
       check?.(current)
       const patched = this.validator.patch(current, kind, document)
       // A patch that changes nothing is no new version (RFC 9110: the representation is unchanged).
