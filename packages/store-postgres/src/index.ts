@@ -16,6 +16,7 @@ import fp from 'fastify-plugin'
 import type { PGlite } from '@electric-sql/pglite'
 import { InvalidOptionError, storeUnavailable } from './errors.js'
 import { PgDriver, PgliteDriver, PgliteWorkerDriver, type Driver } from './lib/driver.js'
+import { createPglite } from './lib/pglite-open.js'
 import { classify } from './lib/faults.js'
 import { migrate } from './lib/migrations.js'
 import { PostgresStore } from './lib/postgres-store.js'
@@ -41,6 +42,17 @@ export interface PostgresStoreOptions {
    * Only with `dataDir`.
    */
   pgliteWorker?: boolean
+  /**
+   * PostgreSQL run-time parameters of the embedded database of `dataDir`, given to it at each
+   * start (`-c name=value`, after PGlite's own): e.g. `{ shared_buffers: '16MB' }`. Names are
+   * PostgreSQL's (lowercase letters, digits, `_`, `.`); values strings, finite numbers or
+   * booleans. An unknown name or a bad value stops the open with PostgreSQL's own message.
+   * Why: PGlite keeps the `postgresql.conf` initdb wrote (`shared_buffers = 128MB`,
+   * `max_connections = 100`), sized for a server; it zeroes that memory at every start (a
+   * single-user engine with a small data set needs far less; README, "Tuning the embedded
+   * database"). Only with `dataDir`. Default: none (PGlite's own).
+   */
+  pgliteSettings?: Readonly<Record<string, string | number | boolean>>
   /** Schema of the store's tables, created if absent: letters, digits, `_`, at most 63 characters. Default `public`. */
   schema?: string
   /** Pool size, in connections (pg only). Default 10. */
@@ -71,7 +83,8 @@ const DEFAULTS = {
   retryAfterSeconds: 1,
   applicationName: 'platform-api',
   preparedStatements: true,
-  pgliteWorker: false
+  pgliteWorker: false,
+  pgliteSettings: {} as Readonly<Record<string, string | number | boolean>>
 }
 
 type Settings = typeof DEFAULTS & Pick<PostgresStoreOptions, 'connectionString' | 'dataDir' | 'pglite'>
@@ -79,6 +92,19 @@ type Settings = typeof DEFAULTS & Pick<PostgresStoreOptions, 'connectionString' 
 function integer (name: string, value: unknown, min: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min) throw new InvalidOptionError(`${name} must be an integer >= ${min}`)
   return value
+}
+
+/** A PostgreSQL parameter name (`shared_buffers`, `auto_explain.log_min_duration`). */
+const SETTING_NAME = /^[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*)?$/
+
+/** `pgliteSettings`: an object of PostgreSQL parameter names to scalar values. */
+function checkPgliteSettings (settings: unknown): void {
+  if (settings === null || typeof settings !== 'object' || Array.isArray(settings)) throw new InvalidOptionError('pgliteSettings must be an object of PostgreSQL parameters, e.g. { shared_buffers: \'16MB\' }')
+  for (const [name, value] of Object.entries(settings)) {
+    if (!SETTING_NAME.test(name) || name.length > 63) throw new InvalidOptionError(`pgliteSettings: ${JSON.stringify(name)} is not a PostgreSQL parameter name (lowercase letters, digits, _ and at most one .)`)
+    const ok = typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)) || (typeof value === 'string' && value !== '' && !/[\0\r\n]/.test(value))
+    if (!ok) throw new InvalidOptionError(`pgliteSettings.${name} must be a non-empty string (no line breaks), a finite number or a boolean`)
+  }
 }
 
 /**
@@ -103,6 +129,8 @@ export function resolveOptions (options: PostgresStoreOptions): Settings {
   if (typeof s.preparedStatements !== 'boolean') throw new InvalidOptionError('preparedStatements must be a boolean')
   if (typeof s.pgliteWorker !== 'boolean') throw new InvalidOptionError('pgliteWorker must be a boolean')
   if (s.pgliteWorker && s.dataDir === undefined) throw new InvalidOptionError('pgliteWorker needs dataDir: the worker opens the database itself (an open pglite instance cannot move to another thread)')
+  checkPgliteSettings(s.pgliteSettings)
+  if (Object.keys(s.pgliteSettings).length > 0 && s.dataDir === undefined) throw new InvalidOptionError('pgliteSettings needs dataDir: they are given to the embedded database when it starts')
   if (typeof s.applicationName !== 'string' || s.applicationName.length > 63) throw new InvalidOptionError('applicationName must be a string of at most 63 characters')
   return s
 }
@@ -133,7 +161,7 @@ async function openDriver (s: Settings): Promise<Driver> {
   }
   if (s.pglite !== undefined) return new PgliteDriver(s.pglite, false)
   const { PGlite } = await import('@electric-sql/pglite')
-  const db = await PGlite.create(s.dataDir === 'memory://' ? undefined : s.dataDir)
+  const db = await createPglite(PGlite, s.dataDir, s.pgliteSettings)
   await db.query(`SET statement_timeout = ${s.statementTimeoutMs}`)
   return new PgliteDriver(db, true)
 }
@@ -143,7 +171,7 @@ async function openMigrated (s: Settings): Promise<Driver> {
   if (s.pgliteWorker && s.dataDir !== undefined) {
     // The worker opens the database and applies the migrations before it answers: no round
     // trip through this thread, which may be busy loading the rest of the app meanwhile.
-    return await PgliteWorkerDriver.open({ dataDir: s.dataDir, statementTimeoutMs: s.statementTimeoutMs, schema: s.schema })
+    return await PgliteWorkerDriver.open({ dataDir: s.dataDir, statementTimeoutMs: s.statementTimeoutMs, schema: s.schema, pgliteSettings: s.pgliteSettings })
   }
   const driver = await openDriver(s)
   try {

@@ -24,7 +24,7 @@ async function failure (p: Promise<unknown>): Promise<Fault> {
 
 /** A store on the faulty worker, closed after the test. */
 async function faultyStore (t: Test, statementTimeoutMs = 10000): Promise<PostgresStore> {
-  const driver = await PgliteWorkerDriver.open({ dataDir: await dataDir(t), statementTimeoutMs, schema: 'public' }, FAULTY)
+  const driver = await PgliteWorkerDriver.open({ dataDir: await dataDir(t), statementTimeoutMs, schema: 'public', pgliteSettings: {} }, FAULTY)
   const store = new PostgresStore(driver, { schema: 'public', serializationRetries: 3, retryAfterSeconds: 1 })
   t.teardown(async () => { await store.close() })
   return store

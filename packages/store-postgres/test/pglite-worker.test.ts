@@ -20,7 +20,7 @@ import { uniqueSchema } from './fixtures/postgres.js'
 
 const dataDir = await initialisedDataDir(t)
 // One healthy worker for the cases that do not end it, a schema each.
-const shared = await PgliteWorkerDriver.open({ dataDir: await dataDir(t), statementTimeoutMs: 10000, schema: 'public' })
+const shared = await PgliteWorkerDriver.open({ dataDir: await dataDir(t), statementTimeoutMs: 10000, schema: 'public', pgliteSettings: {} })
 t.teardown(async () => { await shared.close() })
 async function sharedStore (): Promise<PostgresStore> {
   const schema = uniqueSchema()

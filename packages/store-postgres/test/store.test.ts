@@ -6,6 +6,8 @@ import t from 'tap'
 import fastifyStorePostgres, { openPostgresStore, resolveOptions } from '../src/index.js'
 import type { StoredEntity } from '@platform-api/resources'
 import { entity } from './fixtures/conformance.js'
+import { PgliteWorkerDriver } from '../src/lib/driver.js'
+import { createPglite } from '../src/lib/pglite-open.js'
 import { TEST_DATABASE_URL, dropSchema, postgresUnavailable, sql, uniqueSchema } from './fixtures/postgres.js'
 
 const unavailable = await postgresUnavailable()
@@ -24,13 +26,40 @@ t.test('options are checked at construction: STORE_POSTGRES_INVALID_OPTION namin
     [{ pglite: {} }, /pglite must be a PGlite instance/],
     [{ connectionString: 'postgres://x/y', preparedStatements: 'yes' }, /preparedStatements must be a boolean/],
     [{ dataDir: '/tmp/x', pgliteWorker: 'yes' }, /pgliteWorker must be a boolean/],
-    [{ connectionString: 'postgres://x/y', pgliteWorker: true }, /pgliteWorker needs dataDir/]
+    [{ connectionString: 'postgres://x/y', pgliteWorker: true }, /pgliteWorker needs dataDir/],
+    [{ dataDir: '/tmp/x', pgliteSettings: 'shared_buffers=16MB' }, /pgliteSettings must be an object/],
+    [{ dataDir: '/tmp/x', pgliteSettings: ['shared_buffers=16MB'] }, /pgliteSettings must be an object/],
+    [{ dataDir: '/tmp/x', pgliteSettings: { 'shared_buffers=1 -c x': '1' } }, /"shared_buffers=1 -c x" is not a PostgreSQL parameter name/],
+    [{ dataDir: '/tmp/x', pgliteSettings: { Shared_Buffers: '16MB' } }, /is not a PostgreSQL parameter name/],
+    [{ dataDir: '/tmp/x', pgliteSettings: { shared_buffers: '16MB\nfsync=off' } }, /pgliteSettings.shared_buffers must be a non-empty string \(no line breaks\)/],
+    [{ dataDir: '/tmp/x', pgliteSettings: { work_mem: Infinity } }, /pgliteSettings.work_mem must be/],
+    [{ dataDir: '/tmp/x', pgliteSettings: { work_mem: null } }, /pgliteSettings.work_mem must be/],
+    [{ connectionString: 'postgres://x/y', pgliteSettings: { shared_buffers: '16MB' } }, /pgliteSettings needs dataDir/]
   ]
   for (const [options, message] of bad) {
     t.throws(() => resolveOptions(options), { code: 'STORE_POSTGRES_INVALID_OPTION', message }, JSON.stringify(options))
     await t.rejects(openPostgresStore(options), { code: 'STORE_POSTGRES_INVALID_OPTION' })
   }
   t.match(resolveOptions({ dataDir: '/tmp/x', maxConnections: undefined }), { schema: 'public', maxConnections: 10, statementTimeoutMs: 10000, retryAfterSeconds: 1, pgliteWorker: false })
+})
+
+t.test('pgliteSettings reach the embedded database, in this thread and in a worker; a bad one stops the open with PostgreSQL\'s message', async (t) => {
+  const dir = await mkdtemp(join(tmpdir(), 'pa-settings-'))
+  t.teardown(async () => { await rm(dir, { recursive: true, force: true }) })
+  const { PGlite } = await import('@electric-sql/pglite')
+  const db = await createPglite(PGlite, dir, { shared_buffers: '16MB', max_connections: 5, 'auto_explain.log_min_duration': -1 })
+  t.same((await db.query('SELECT current_setting(\'shared_buffers\') AS b, current_setting(\'max_connections\') AS c')).rows, [{ b: '16MB', c: '5' }], 'in this thread')
+  await db.close()
+  const worker = await PgliteWorkerDriver.open({ dataDir: dir, statementTimeoutMs: 10000, schema: 'public', pgliteSettings: { shared_buffers: '24MB' } })
+  t.same((await worker.query('SELECT current_setting(\'shared_buffers\') AS b, current_setting(\'max_connections\') AS c')).rows, [{ b: '24MB', c: '100' }], 'in a worker; what is not given stays as postgresql.conf says')
+  await worker.close()
+  for (const pgliteWorker of [false, true]) {
+    await t.rejects(openPostgresStore({ dataDir: dir, pgliteWorker, pgliteSettings: { shared_bufferz: '16MB' } }), { message: /^the embedded database did not start: FATAL: {1,2}unrecognized configuration parameter "shared_bufferz"$/ }, `unknown parameter${pgliteWorker ? ' (worker)' : ''}`)
+    await t.rejects(openPostgresStore({ dataDir: dir, pgliteWorker, pgliteSettings: { shared_buffers: 'lots' } }), { message: /^the embedded database did not start: FATAL: .*"shared_buffers"/ }, `bad value${pgliteWorker ? ' (worker)' : ''}`)
+  }
+  const store = await openPostgresStore({ dataDir: dir, pgliteWorker: true, pgliteSettings: { shared_buffers: '16MB' } })
+  t.same((await store.list('catalogs', { limit: 1 })).total, 0, 'the directory still opens after the failed starts')
+  await store.close()
 })
 
 t.test('PGlite: data written before close is there after reopening the directory, in this thread or in a worker', async (t) => {

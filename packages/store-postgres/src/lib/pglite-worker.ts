@@ -15,6 +15,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite'
 import { PgliteDriver } from './driver.js'
 import { migrate } from './migrations.js'
+import { createPglite } from './pglite-open.js'
 import { toWire, type WorkerReply, type WorkerRequest, type WorkerSettings } from './worker-protocol.js'
 
 if (parentPort === null) throw new Error('pglite-worker.js is the entry of a worker thread (PgliteWorkerDriver), not a module to import')
@@ -56,7 +57,7 @@ async function open (): Promise<PGlite | undefined> {
   let db: PGlite | undefined
   try {
     const pgliteWasmModule = await compiling
-    db = await PGliteClass.create(settings.dataDir === 'memory://' ? undefined : settings.dataDir, pgliteWasmModule !== undefined ? { pgliteWasmModule } : {})
+    db = await createPglite(PGliteClass, settings.dataDir, settings.pgliteSettings, pgliteWasmModule !== undefined ? { pgliteWasmModule } : {})
     await db.query(`SET statement_timeout = ${settings.statementTimeoutMs}`)
     await migrate(new PgliteDriver(db, false), settings.schema)
     return db

@@ -13,6 +13,8 @@ export interface WorkerSettings {
   statementTimeoutMs: number
   /** Schema whose migrations the worker applies before it reports ready (unquoted, validated). */
   schema: string
+  /** PostgreSQL parameters given at the start (option `pgliteSettings`, checked). */
+  pgliteSettings: Readonly<Record<string, string | number | boolean>>
 }
 
 /** What the main thread asks: run one statement, or close the database (then the worker ends). */
