@@ -1,11 +1,12 @@
 /**
  * `npm start`: the example Platform API server over HTTPS (API-CONTRACT.md, "Starting it").
  *
- * Startup order (issue 12): configuration, certificate, admin key and secrets (small files);
- * then the store starts opening (the embedded database in a worker thread) while this thread
- * loads the server's modules (`import()`), builds the server and boots its plugins
- * (`app.ready()`), which are most of the startup; then, with the store open, seeding, the
- * admin key, and listening. `/health` answers only after all of that.
+ * Startup order (issue 12): the configuration; then the store starts opening (the embedded
+ * database in a worker thread, which starts at once) while this thread reads the certificate,
+ * admin key and secrets (small files), loads the server's modules (`import()`: with the bundle
+ * `npm start` runs, the chunk holding them), builds the server and boots its plugins
+ * (`app.ready()`); then, with the store open, seeding, the admin key, and listening.
+ * `/health` answers only after all of that.
  */
 import { ConfigError, loadConfig } from './config.js'
 import { resolveAdminKey } from './admin-key.js'
@@ -28,13 +29,15 @@ function rateLimitFromEnv (): { perAddressMax?: number, perKeyMax?: number } {
 
 async function main (): Promise<void> {
   const config = loadConfig()
-  const tls = await loadOrCreateTls(config)
-  const adminKey = await resolveAdminKey(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
-  const secrets = await loadSecrets(config)
-  // Started now; the server is built on it meanwhile (it is awaited before the first query).
+  // Started first (the embedded database's worker thread starts before this returns); the
+  // server is built on it meanwhile, and it is awaited before the first query.
   const opening = new OpeningStore(openStore(config))
-  const [{ buildServer }, { ensureAdminKeyOnce, seedOnce }] = await Promise.all([import('./server.js'), import('./bootstrap.js')])
-    .catch(async (err: unknown) => { await opening.close(); throw err })
+  const [tls, adminKey, secrets, { buildServer }, { ensureAdminKeyOnce, seedOnce }] = await (async () => {
+    const tls = await loadOrCreateTls(config)
+    const adminKey = await resolveAdminKey(config, { info: (m) => process.stderr.write(`${m}\n`), warn: (m) => process.stderr.write(`warning: ${m}\n`) })
+    const secrets = await loadSecrets(config)
+    return [tls, adminKey, secrets, ...await Promise.all([import('./server.js'), import('./bootstrap.js')])] as const
+  })().catch(async (err: unknown) => { await opening.close(); throw err })
   // Several instances behind a load balancer share the Digest replay state in Redis.
   // ioredis is loaded only when REDIS_URL asks for it.
   let redis: import('ioredis').Redis | undefined
