@@ -26,8 +26,8 @@
 // through tsc's maps), read at the first stack trace (mapStackTraces): stack traces name
 // src/*.ts and node_modules files, as with `node --enable-source-maps` but without its start cost.
 import { build } from 'esbuild'
-import { mkdir, readFile } from 'node:fs/promises'
-import { dirname, join, relative, resolve, sep } from 'node:path'
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
+import { basename, dirname, join, relative, resolve, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
@@ -53,25 +53,32 @@ const EXTERNAL = ['@electric-sql/pglite', 'pg', 'ioredis', 'selfsigned', 'node-s
  * shows them.
  */
 function mapStackTraces (bundleUrl, SourceMap, readFileSync, fileURLToPath) {
+  // One handler for every file of the bundle (the entry and its chunks each run this banner).
+  const files = globalThis[Symbol.for('platform-api.bundle-source-maps')]
+  if (files !== undefined) { files.set(bundleUrl, undefined); return }
   // Node 20 has a default Error.prepareStackTrace (named ErrorPrepareStackTrace); another is someone's.
   if (process.sourceMapsEnabled === true || (Error.prepareStackTrace !== undefined && Error.prepareStackTrace.name !== 'ErrorPrepareStackTrace')) return
-  let map
-  const original = (site) => {
+  const maps = new Map([[bundleUrl, undefined]])
+  globalThis[Symbol.for('platform-api.bundle-source-maps')] = maps
+  const original = (site, url) => {
+    let map = maps.get(url)
     if (map === undefined) {
-      try { map = new SourceMap(JSON.parse(readFileSync(new URL(`${bundleUrl}.map`), 'utf8'))) } catch { map = null }
+      try { map = new SourceMap(JSON.parse(readFileSync(new URL(`${url}.map`), 'utf8'))) } catch { map = null }
+      maps.set(url, map)
     }
     const entry = map?.findEntry(site.getLineNumber() - 1, site.getColumnNumber() - 1)
     if (entry?.originalSource === undefined) return undefined
-    return `${fileURLToPath(new URL(entry.originalSource, `${bundleUrl}.map`))}:${entry.originalLine + 1}:${entry.originalColumn + 1}`
+    return `${fileURLToPath(new URL(entry.originalSource, `${url}.map`))}:${entry.originalLine + 1}:${entry.originalColumn + 1}`
   }
   Error.prepareStackTrace = (error, sites) => {
     let head
     try { head = String(error) } catch { head = '<error>' }
     return head + sites.map((site) => {
       const text = String(site)
-      if (site.getFileName() !== bundleUrl) return `\n    at ${text}`
-      const at = `${bundleUrl}:${site.getLineNumber()}:${site.getColumnNumber()}`
-      const mapped = original(site)
+      const url = site.getFileName()
+      if (!maps.has(url)) return `\n    at ${text}`
+      const at = `${url}:${site.getLineNumber()}:${site.getColumnNumber()}`
+      const mapped = original(site, url)
       return `\n    at ${mapped === undefined ? text : text.replace(at, mapped)}`
     }).join('')
   }
@@ -153,9 +160,21 @@ function sameExternal () {
 const kept = []
 const started = Date.now()
 await mkdir(outDir, { recursive: true }) // sameExternal resolves from it
+// The entry's name without .mjs; its chunks are `<name>~<chunk>-<hash>.mjs` beside it. Chunks of
+// an earlier build are removed (their hashes differ).
+const name = basename(outfile).replace(/\.mjs$/, '')
+const isChunk = (file) => file.startsWith(`${name}~`) && /\.mjs(?:\.map)?$/.test(file)
+for (const file of (await readdir(outDir)).filter(isChunk)) await rm(join(outDir, file), { force: true })
 await build({
-  entryPoints: [entry],
-  outfile,
+  entryPoints: { [name]: entry },
+  outdir: outDir,
+  outExtension: { '.js': '.mjs' },
+  // What main.ts loads with import() (the server, the seeding) is a chunk of its own, loaded
+  // only then: the entry (configuration, the store, the PGlite worker's driver) is small, so
+  // the worker thread starts about 80 ms after the process instead of after the whole bundle
+  // was parsed, and opens the database while the server's chunk loads (issue 12, startup).
+  splitting: true,
+  chunkNames: `${name}~[name]-[hash]`,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -168,5 +187,6 @@ await build({
   plugins: [sameExternal(), ownLocation(kept)],
   logLevel: 'warning'
 })
-process.stderr.write(`bundled ${relative(process.cwd(), entry)} into ${relative(process.cwd(), outfile)} in ${Date.now() - started} ms; modules given their own location:\n`)
+const chunks = (await readdir(outDir)).filter((file) => isChunk(file) && file.endsWith('.mjs'))
+process.stderr.write(`bundled ${relative(process.cwd(), entry)} into ${relative(process.cwd(), outfile)} and ${chunks.length} chunk${chunks.length === 1 ? '' : 's'} in ${Date.now() - started} ms; modules given their own location:\n`)
 for (const k of kept.sort((a, b) => a.path.localeCompare(b.path))) process.stderr.write(`  ${k.path} (${k.found.join(', ')})\n`)

@@ -7,7 +7,7 @@
  */
 import t from 'tap'
 import { execFile } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
@@ -116,4 +116,39 @@ t.test('stack traces name the original files, lines and columns (the source map,
   t.match(stack, new RegExp(`\\n    at .*${join(dir, 'src', 'entry.mjs').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:7`), 'the call in entry.mjs')
   t.notMatch(stack, /bundle\.mjs/, 'no line of the bundle')
   t.match(await runBundle(file, ['--enable-source-maps']), /^Node's source maps: true\nError: from lib\n    at fail \(.*fail\.mjs:3:9\)/, 'node --enable-source-maps: the same, mapped by Node')
+})
+
+t.test('what the entry loads with import() is a chunk beside it: loaded then, its stack traces mapped too, old chunks removed', async (t) => {
+  const dir = t.testdir({
+    src: {
+      'entry.mjs': [
+        "import { early } from './lib/early.mjs'",
+        'console.log(JSON.stringify({ early, lateLoaded: globalThis.lateLoaded === true }))',
+        "const { fail } = await import('./lib/late.mjs')",
+        'try { fail() } catch (err) { console.log(err.stack) }'
+      ].join('\n'),
+      lib: {
+        'early.mjs': "export const early = 'early'",
+        'late.mjs': [
+          'globalThis.lateLoaded = true',
+          'export function fail () {',
+          "  throw new Error('from a chunk')",
+          '}'
+        ].join('\n')
+      }
+    },
+    out: { deep: { 'bundle~late-OLDHASH1.mjs': 'throw new Error("a chunk of an earlier build")', 'bundle~late-OLDHASH1.mjs.map': '{}', 'other.mjs': 'kept' } }
+  })
+  const file = await bundle(dir)
+  const files = readdirSync(join(dir, 'out', 'deep')).sort()
+  t.notOk(files.includes('bundle~late-OLDHASH1.mjs') || files.includes('bundle~late-OLDHASH1.mjs.map'), 'the earlier build\'s chunk is removed')
+  t.ok(files.includes('other.mjs'), 'files that are not chunks of this bundle are left')
+  const chunks = files.filter((f) => /^bundle~late-[A-Z0-9]+\.mjs$/.test(f))
+  t.equal(chunks.length, 1, 'late.mjs is a chunk of its own')
+  t.notMatch(readFileSync(file, 'utf8'), /from a chunk/, 'not in the entry')
+  const out = await runBundle(file)
+  const [first, ...stack] = out.split('\n')
+  t.same(JSON.parse(first ?? ''), { early: 'early', lateLoaded: false }, 'the chunk runs only when imported')
+  t.match(stack.join('\n'), new RegExp(`^Error: from a chunk\\n    at fail \\(${join(dir, 'src', 'lib', 'late.mjs').replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:3:9\\)`), 'the throw in lib/late.mjs, line 3, column 9')
+  t.notMatch(out, /bundle(?:~[^/]*)?\.mjs/, 'no line of the bundle or its chunk')
 })
