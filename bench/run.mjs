@@ -34,6 +34,20 @@ import { SERVER_ENTRY, serverEnv, startup } from './startup.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
+/** The PostgreSQL server of the startup part's second configuration (DATABASE_URL); left out when unreachable. */
+const STARTUP_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+/** Drops the schema the example server made on STARTUP_DATABASE_URL. */
+async function dropStartupSchema (schema) {
+  const { default: pg } = await import('pg')
+  const client = new pg.Client({ connectionString: STARTUP_DATABASE_URL, connectionTimeoutMillis: 3000 })
+  try {
+    await client.connect()
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
+  } finally {
+    await client.end().catch(() => undefined)
+  }
+}
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const REPS = Number(process.env.BENCH_REPS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16)
@@ -227,19 +241,24 @@ if (PARTS.includes('deep')) {
 }
 
 if (PARTS.includes('startup')) {
-  log('startup: example server vs bare HTTPS Fastify')
+  log('startup: example server (embedded PGlite, and PostgreSQL when reachable) vs bare HTTPS Fastify')
   const dataDir = mkdtempSync(join(tmpdir(), 'pa-bench-start-'))
   const env = serverEnv(dataDir)
   await startup([SERVER_ENTRY], env) // first start: makes the certificate, the database
   const bareEnv = { TLS_CERT: join(dataDir, 'tls', 'cert.pem'), TLS_KEY: join(dataDir, 'tls', 'key.pem') }
-  const runs = { suite: [], bare: [] }
+  // The same server on a PostgreSQL server (DATABASE_URL), its tables in a schema of its own.
+  const pgSchema = `pa_bench_start_${process.pid}`
+  const pgEnv = { ...env, DATABASE_URL: STARTUP_DATABASE_URL, DATABASE_SCHEMA: pgSchema }
+  const withPg = await startup([SERVER_ENTRY], pgEnv).then(() => true, (err) => { log(`startup with PostgreSQL left out: ${err.message}`); return false })
+  const runs = { suite: [], bare: [], ...(withPg ? { suitePg: [] } : {}) }
+  const start = { suite: () => startup([SERVER_ENTRY], env, { idleMs: 1000 }), suitePg: () => startup([SERVER_ENTRY], pgEnv, { idleMs: 1000 }), bare: () => startup(['bench/parts.mjs', 'bare-https'], bareEnv, { idleMs: 1000 }) }
   for (let rep = 0; rep < 5; rep++) {
-    const order = rep % 2 === 0 ? ['suite', 'bare'] : ['bare', 'suite']
-    for (const c of order) {
-      runs[c].push(c === 'suite' ? await startup([SERVER_ENTRY], env, { idleMs: 1000 }) : await startup(['bench/parts.mjs', 'bare-https'], bareEnv, { idleMs: 1000 }))
-    }
+    const order = Object.keys(runs)
+    if (rep % 2 === 1) order.reverse()
+    for (const c of order) runs[c].push(await start[c]())
   }
   results.startup = runs
+  if (withPg) await dropStartupSchema(pgSchema)
   rmSync(dataDir, { recursive: true, force: true })
 }
 
@@ -307,12 +326,18 @@ if (results.startup !== undefined) {
   const sm = med(s.suite.map((r) => r.ms))
   const bm = med(s.bare.map((r) => r.ms))
   lines.push('## Startup and idle memory', '')
-  lines.push(`From spawning \`node\` to the first 200 of \`GET /health\` over HTTPS (the certificate already made, PGlite database already created), then RSS after 1 s idle; 5 starts each, alternating; each server may use every core (the bench's own pin to one core is not inherited). The example server: \`${SERVER_ENTRY}\`, the bundle \`npm start\` runs (embedded PGlite store, seeded); bare: a Fastify HTTPS app with one route.`, '')
+  lines.push(`From spawning \`node\` to the first 200 of \`GET /health\` over HTTPS (the certificate already made, the database already created and seeded), then RSS after 1 s idle; 5 starts each, alternating; each server may use every core (the bench's own pin to one core is not inherited). The example server: \`${SERVER_ENTRY}\`, the bundle \`npm start\` runs (embedded PGlite store, seeded); bare: a Fastify HTTPS app with one route.`, '')
   lines.push('| app | first /health ms | min–max | idle RSS MiB |', '|---|---|---|---|')
-  lines.push(`| example server | ${f0(sm)} | ${f0(lo(s.suite.map((r) => r.ms)))}–${f0(hi(s.suite.map((r) => r.ms)))} | ${f0(med(s.suite.map((r) => r.rssBytes)) / 2 ** 20)} |`)
-  lines.push(`| bare HTTPS Fastify | ${f0(bm)} | ${f0(lo(s.bare.map((r) => r.ms)))}–${f0(hi(s.bare.map((r) => r.ms)))} | ${f0(med(s.bare.map((r) => r.rssBytes)) / 2 ** 20)} |`)
-  lines.push(`| ratio | ${f2(sm / bm)} | | ${f2(med(s.suite.map((r) => r.rssBytes)) / med(s.bare.map((r) => r.rssBytes)))} |`, '')
-  verdicts.push({ what: 'example server first /health / bare HTTPS app', value: f2(sm / bm), target: '< 2', verdict: ok(sm / bm < 2) })
+  const row = (name, rs) => `| ${name} | ${f0(med(rs.map((r) => r.ms)))} | ${f0(lo(rs.map((r) => r.ms)))}–${f0(hi(rs.map((r) => r.ms)))} | ${f0(med(rs.map((r) => r.rssBytes)) / 2 ** 20)} |`
+  lines.push(row('example server (embedded PGlite)', s.suite))
+  if (s.suitePg !== undefined) lines.push(row('example server (PostgreSQL, DATABASE_URL)', s.suitePg))
+  lines.push(row('bare HTTPS Fastify', s.bare))
+  lines.push(`| ratio, embedded PGlite / bare | ${f2(sm / bm)} | | ${f2(med(s.suite.map((r) => r.rssBytes)) / med(s.bare.map((r) => r.rssBytes)))} |`)
+  const pm = s.suitePg !== undefined ? med(s.suitePg.map((r) => r.ms)) : undefined
+  if (pm !== undefined) lines.push(`| ratio, PostgreSQL / bare | ${f2(pm / bm)} | | ${f2(med(s.suitePg.map((r) => r.rssBytes)) / med(s.bare.map((r) => r.rssBytes)))} |`)
+  lines.push('')
+  verdicts.push({ what: 'example server first /health / bare HTTPS app (embedded PGlite, the default)', value: f2(sm / bm), target: '< 2', verdict: ok(sm / bm < 2) })
+  if (pm !== undefined) verdicts.push({ what: 'the same with DATABASE_URL (PostgreSQL on this machine)', value: f2(pm / bm), target: '< 2', verdict: ok(pm / bm < 2) })
 }
 if (results.store !== undefined) {
   lines.push('## Stores: PostgreSQL vs MemoryStore (bench/store.mjs)', '', '```', results.store, '```', '')
