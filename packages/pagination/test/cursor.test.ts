@@ -119,3 +119,20 @@ t.test('CursorQuerySchema: limit 1..maxLimit with its default; cursors 1..2048 c
     t.throws(() => CursorQuerySchema(options), { code: 'PAGINATION_INVALID_OPTION' }, JSON.stringify(options))
   }
 })
+
+t.test('scoped cursors: accepted for their own scope only, whatever the order scopes come in (the last scope\'s tag is kept)', async (t) => {
+  const { createHash } = await import('node:crypto')
+  const { decodeScopedCursor, encodeScopedCursor, scopeTag } = await import('../src/index.js')
+  const scopes = ['["tables","fullyQualifiedName",[]]', '["tables","fullyQualifiedName",[["tableType","view"]]]', '["columns","fullyQualifiedName",[]]']
+  for (const order of [[0, 0, 1, 1, 2, 0], [2, 1, 0, 2, 2, 1]]) {
+    for (const i of order) {
+      const scope = scopes[i] as string
+      t.equal(scopeTag(scope), createHash('sha256').update(scope, 'utf8').digest().subarray(0, 8).toString('base64url'), `tag of scope ${i}`)
+      const cursor = encodeScopedCursor({ key: ['default.tpch.orders'], id: 'id-1' }, scope, secret)
+      t.same(decodeScopedCursor(cursor, scope, secret), { key: ['default.tpch.orders'] })
+      const other = scopes[(i + 1) % scopes.length] as string
+      t.throws(() => decodeScopedCursor(cursor, other, secret), { code: 'INVALID_CURSOR', message: /another collection, sort or filter/ }, `scope ${i} cursor refused for another scope`)
+      t.same(decodeScopedCursor(cursor, scope, secret), { key: ['default.tpch.orders'] }, 'and accepted again for its own')
+    }
+  }
+})

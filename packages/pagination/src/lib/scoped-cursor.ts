@@ -20,9 +20,17 @@ export const MAX_CURSOR_ID_LENGTH = 128
 /** Where a scoped cursor points: at a sort key, or at the id of the item (when its key is too long). */
 export type CursorPosition = { key: CursorKey, id?: undefined } | { id: string, key?: undefined }
 
+/** The last scope hashed and its tag: a list answer encodes up to two cursors and decodes one, all of one scope. */
+let lastScope: { scope: string, tag: string } | undefined
+
 /** The short hash of a scope: 64 bits of SHA-256, base64url. */
 export function scopeTag (scope: string): string {
-  return createHash('sha256').update(scope, 'utf8').digest().subarray(0, 8).toString('base64url')
+  // Issue 12: one SHA-256 per scope in a row instead of one per cursor (a page with both cursors hashed it 3 times).
+  const last = lastScope
+  if (last !== undefined && last.scope === scope) return last.tag
+  const tag = createHash('sha256').update(scope, 'utf8').digest().subarray(0, 8).toString('base64url')
+  lastScope = { scope, tag }
+  return tag
 }
 
 /**
