@@ -338,6 +338,9 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
     const pagingQuery = options.pagination === 'page' ? fastify.pagination.pageQuerySchema.properties : fastify.pagination.querySchema.properties
     const querystring = Type.Object({ ...pagingQuery, fields: fieldsQuery, ...filterProps }, { additionalProperties: false })
     const filterNames = Object.keys(filterProps)
+    const pathHasParent = scheme !== 'flat' && ancestry.length >= 2
+    /** The scope of the collection's cursors without a filter (the same text as with one, made once). */
+    const unfilteredScope = JSON.stringify([def.collection, 'fullyQualifiedName', []])
     const page = options.pagination === 'page' ? PageResponseSchema(answered, fastify.pagination.maxLimit) : ListResponseSchema(answered, fastify.pagination.maxLimit)
     const listDoc = doc(`list${Entities}`, `List ${def.collection}`, options.pagination === 'page' ? RULES.listPage : RULES.listCursor)
     app.get(collectionPath, { schema: { ...listDoc, ...(collectionParams !== undefined ? { params: collectionParams } : {}), querystring, response: responses({ 200: page }) }, config: read }, async (request, reply) => {
@@ -345,7 +348,8 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
       const fields = parseFields(query.fields)
       const filter: Record<string, string | number | boolean> = {}
       for (const k of filterNames) if (query[k] !== undefined) filter[k] = query[k] as string | number | boolean
-      const parent = await parentOf(request.params as NameParamsOf)
+      // A flat collection path names no parent: no promise to wait for.
+      const parent = pathHasParent ? await parentOf(request.params as NameParamsOf) : undefined
       if (parent !== undefined && parentField !== undefined) filter[parentField] = parent.fullyQualifiedName
       if (options.pagination === 'page') {
         const p = fastify.pagination.parsePage(query)
@@ -362,7 +366,8 @@ export function registerResourceRoutes (fastify: FastifyInstance, service: Resou
         return { items, ...rest }
       }
       // Cursors are bound to this collection, its sort and this filter (a cursor of another list is 400).
-      const scope = JSON.stringify([def.collection, 'fullyQualifiedName', Object.entries(filter).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)])
+      const filtered = Object.keys(filter).length > 0
+      const scope = filtered ? JSON.stringify([def.collection, 'fullyQualifiedName', Object.entries(filter).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0)]) : unfilteredScope
       const { afterId, beforeId, ...page } = fastify.pagination.parse(query, scope)
       // A cursor whose key was too long to carry points at its item by id.
       for (const [id, side] of [[afterId, 'after'], [beforeId, 'before']] as const) {
