@@ -126,21 +126,24 @@ export class MemoryStore implements Store {
       const items = got.slice(query.offset, query.offset + limit)
       return { items, hasBefore: query.offset > 0 && total > 0, hasAfter: got.length > query.offset + limit, total }
     }
+    // One [key, entity] pair reused through each walk (sorted-btree's `reusedArray`), the extra item dropped in place.
+    const pair: Array<string | StoredEntity> = []
     if (query.before !== undefined) {
       const key = String(query.before[0])
-      const got = take(tree.entriesReversed(key), key, limit + 1, match)
-      const hasBefore = got.length > limit
-      const items = got.slice(0, limit).reverse()
+      const items = take(tree.entriesReversed(key, pair), key, limit + 1, match)
+      const hasBefore = items.length > limit
+      if (hasBefore) items.length = limit
+      items.reverse()
       const last = items.at(-1)?.fullyQualifiedName ?? key
-      const hasAfter = take(tree.entries(last), last, 1, match).length > 0
+      const hasAfter = take(tree.entries(last, pair), last, 1, match).length > 0
       return { items, hasBefore, hasAfter, total }
     }
     const key = query.after !== undefined ? String(query.after[0]) : undefined
-    const got = take(tree.entries(key), key, limit + 1, match)
-    const hasAfter = got.length > limit
-    const items = got.slice(0, limit)
+    const items = take(tree.entries(key, pair), key, limit + 1, match)
+    const hasAfter = items.length > limit
+    if (hasAfter) items.length = limit
     const first = items[0]?.fullyQualifiedName ?? key
-    const hasBefore = first !== undefined && take(tree.entriesReversed(first), first, 1, match).length > 0
+    const hasBefore = first !== undefined && take(tree.entriesReversed(first, pair), first, 1, match).length > 0
     return { items, hasBefore, hasAfter, total }
   }
 
