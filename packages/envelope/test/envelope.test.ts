@@ -227,3 +227,21 @@ t.test('allowOrigin: the CORS policy made explicit (OWASP API8:2023), one origin
     await t.rejects(async () => { await app.register(envelope, { allowOrigin: bad as string }) }, { code: 'ENVELOPE_INVALID_OPTION', message: /allowOrigin/ }, JSON.stringify(bad))
   }
 })
+
+t.test('a request without a body arms no drain timer (fastify.inject never marks a request complete)', async (t) => {
+  const app = await build(t)
+  await app.ready() // avvio's 10 s plugin timeout is armed while booting
+  let armed = 0
+  const original = globalThis.setTimeout
+  // Counts the timers drainUnreadBody arms (DRAIN_MAX_MS; avvio arms others of 10 s per inject).
+  globalThis.setTimeout = ((fn: (...args: unknown[]) => void, ms?: number, ...args: unknown[]) => {
+    if (new Error().stack?.includes('drainUnreadBody') === true) armed++
+    return original(fn, ms, ...args)
+  }) as typeof setTimeout
+  t.teardown(() => { globalThis.setTimeout = original })
+  for (let i = 0; i < 50; i++) t.equal((await app.inject({ method: 'GET', url: '/things/1' })).statusCode, 200)
+  t.equal((await app.inject({ method: 'GET', url: '/things/1', headers: { 'content-length': '0' } })).statusCode, 200)
+  t.equal((await app.inject({ method: 'POST', url: '/things', payload: { name: 'a' } })).statusCode, 200)
+  globalThis.setTimeout = original
+  t.equal(armed, 0, 'no drain timer for 52 bodiless requests and one whose body was read')
+})

@@ -24,6 +24,12 @@ export const DRAIN_MAX_MS = 10_000
 export function drainUnreadBody (request: FastifyRequest, reply: FastifyReply): void {
   const raw = request.raw
   if (raw.complete || raw.destroyed || raw.readableEnded) return
+  // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112 §6.3), nor
+  // one with Content-Length 0: nothing to read. Node marks those `complete` already; a request
+  // made by `fastify.inject` (light-my-request) never does, and each would otherwise hold a 10 s
+  // timer and the request and reply it closes over (issue 12: 3,000 injected GETs kept 3,000).
+  const headers = raw.headers
+  if (headers['transfer-encoding'] === undefined && (headers['content-length'] === undefined || headers['content-length'] === '0')) return
   const socket = raw.socket
   reply.removeHeader('connection')
   let read = 0
