@@ -326,7 +326,7 @@ if (results.startup !== undefined) {
   const sm = med(s.suite.map((r) => r.ms))
   const bm = med(s.bare.map((r) => r.ms))
   lines.push('## Startup and idle memory', '')
-  lines.push(`From spawning \`node\` to the first 200 of \`GET /health\` over HTTPS (the certificate already made, the database already created and seeded), then RSS after 1 s idle; 5 starts each, alternating; each server may use every core (the bench's own pin to one core is not inherited). The example server: \`${SERVER_ENTRY}\`, the bundle \`npm start\` runs (embedded PGlite store, seeded); bare: a Fastify HTTPS app with one route.`, '')
+  lines.push(`From spawning \`node\` to the first 200 of \`GET /health\` over HTTPS (the certificate already made, the database already created and seeded), then RSS after 1 s idle; 5 starts each, alternating; each server may use every core (the bench's own pin to one core is not inherited). The example server: \`${SERVER_ENTRY}\`, the bundle \`npm start\` runs, with its default store (embedded PGlite, in a worker thread) and, when a PostgreSQL server answers at \`TEST_DATABASE_URL\` (default \`postgres://postgres@127.0.0.1:5432/test\`), with \`DATABASE_URL\` (tables in a schema of the run, dropped after); bare: a Fastify HTTPS app with one route.`, '')
   lines.push('| app | first /health ms | min–max | idle RSS MiB |', '|---|---|---|---|')
   const row = (name, rs) => `| ${name} | ${f0(med(rs.map((r) => r.ms)))} | ${f0(lo(rs.map((r) => r.ms)))}–${f0(hi(rs.map((r) => r.ms)))} | ${f0(med(rs.map((r) => r.rssBytes)) / 2 ** 20)} |`
   lines.push(row('example server (embedded PGlite)', s.suite))
