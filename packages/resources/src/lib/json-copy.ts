@@ -26,16 +26,7 @@ function isComposite (value: unknown): boolean {
 
 /** A deep copy of `value`: for JSON data, what `structuredClone(value)` gives (see the module comment). */
 export function copyJson<T> (value: T): T {
-  if (!isComposite(value)) return value
-  if (typeof value !== 'object' || !isPlain(value as object)) return structuredClone(value)
-  if (Array.isArray(value)) return value.map((item: unknown) => copyJson(item)) as T
-  // Spread defines own data properties (a "__proto__" key included); then the object values are replaced by copies.
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) }
-  for (const key of Object.keys(out)) {
-    const item = out[key]
-    if (isComposite(item)) out[key] = copyJson(item)
-  }
-  return out as T
+  return copy(value, false)
 }
 
 /**
@@ -43,15 +34,29 @@ export function copyJson<T> (value: T): T {
  * the copy), made in one walk: what a store keeps and hands out, so that no caller can change it.
  */
 export function frozenCopy<T> (value: T): T {
+  return copy(value, true)
+}
+
+/** The walk of {@link copyJson} and {@link frozenCopy}: each object and array of the copy frozen when `freeze`. */
+function copy<T> (value: T, freeze: boolean): T {
   if (!isComposite(value)) return value
-  if (typeof value !== 'object' || !isPlain(value as object)) return deepFreeze(structuredClone(value))
-  if (Array.isArray(value)) return Object.freeze(value.map((item: unknown) => frozenCopy(item))) as T
-  const out: Record<string, unknown> = { ...(value as Record<string, unknown>) }
-  for (const key of Object.keys(out)) {
-    const item = out[key]
-    if (isComposite(item)) out[key] = frozenCopy(item)
+  if (typeof value !== 'object' || !isPlain(value as object)) {
+    const cloned = structuredClone(value)
+    return freeze ? deepFreeze(cloned) : cloned
   }
-  return Object.freeze(out) as T
+  let out: object
+  if (Array.isArray(value)) {
+    out = value.map((item: unknown) => copy(item, freeze))
+  } else {
+    // Spread defines own data properties (a "__proto__" key included); then the object values are replaced by copies.
+    const fields: Record<string, unknown> = { ...(value as Record<string, unknown>) }
+    for (const key of Object.keys(fields)) {
+      const item = fields[key]
+      if (isComposite(item)) fields[key] = copy(item, freeze)
+    }
+    out = fields
+  }
+  return (freeze ? Object.freeze(out) : out) as T
 }
 
 /** Freeze `value` and everything it holds (here: a value `structuredClone` just made). */
