@@ -26,7 +26,7 @@ export const PGDATA_DIR = 'pgdata'
  * Measured (packages/store-postgres README, "Tuning the embedded database"): the open takes
  * about 60 ms less time and 120 ms less CPU, and holds about 115 MiB less memory.
  */
-export const EMBEDDED_SETTINGS = { shared_buffers: '16MB', max_connections: 5 } as const
+const EMBEDDED_SETTINGS = { shared_buffers: '16MB', max_connections: 5 } as const
 
 /** The file, inside `DATA_DIR`, holding the pid of the process using the embedded database. */
 export const PGDATA_LOCK = 'pgdata.pid'

@@ -16,7 +16,7 @@ import fp from 'fastify-plugin'
 import type { PGlite } from '@electric-sql/pglite'
 import { InvalidOptionError, storeUnavailable } from './errors.js'
 import { PgDriver, PgliteDriver, PgliteWorkerDriver, type Driver } from './lib/driver.js'
-import { createPglite } from './lib/pglite-open.js'
+import { createPglite, type PgliteSettings } from './lib/pglite-open.js'
 import { classify } from './lib/faults.js'
 import { migrate } from './lib/migrations.js'
 import { PostgresStore } from './lib/postgres-store.js'
@@ -24,6 +24,7 @@ import { PostgresStore } from './lib/postgres-store.js'
 export { InvalidOptionError, storeUnavailable, type StoreUnavailable } from './errors.js'
 export { PostgresStore } from './lib/postgres-store.js'
 export { MIGRATIONS, type Migration } from './lib/migrations.js'
+export type { PgliteSettings } from './lib/pglite-open.js'
 export { classify, type FaultKind } from './lib/faults.js'
 
 /** Options of `openPostgresStore`. Give exactly one of `connectionString`, `dataDir` and `pglite`. */
@@ -52,7 +53,7 @@ export interface PostgresStoreOptions {
    * single-user engine with a small data set needs far less; README, "Tuning the embedded
    * database"). Only with `dataDir`. Default: none (PGlite's own).
    */
-  pgliteSettings?: Readonly<Record<string, string | number | boolean>>
+  pgliteSettings?: PgliteSettings
   /** Schema of the store's tables, created if absent: letters, digits, `_`, at most 63 characters. Default `public`. */
   schema?: string
   /** Pool size, in connections (pg only). Default 10. */
@@ -84,7 +85,7 @@ const DEFAULTS = {
   applicationName: 'platform-api',
   preparedStatements: true,
   pgliteWorker: false,
-  pgliteSettings: {} as Readonly<Record<string, string | number | boolean>>
+  pgliteSettings: {} as PgliteSettings
 }
 
 type Settings = typeof DEFAULTS & Pick<PostgresStoreOptions, 'connectionString' | 'dataDir' | 'pglite'>

@@ -4,7 +4,7 @@
  */
 import type { PGlite, PGliteOptions } from '@electric-sql/pglite'
 
-/** PostgreSQL run-time parameters (option `pgliteSettings`), checked by `resolveOptions`. */
+/** PostgreSQL run-time parameters of an embedded database (option `pgliteSettings`, checked by `resolveOptions`): name to value. */
 export type PgliteSettings = Readonly<Record<string, string | number | boolean>>
 
 /** The PGlite class (`import('@electric-sql/pglite').PGlite`), passed in: this module does not load PGlite. */
@@ -20,7 +20,7 @@ const KEPT_LINES = 20
  * PGlite's start arguments: its own (`defaultStartParams`), then `-c name=value` per setting
  * (a later `-c` wins in PostgreSQL, so these override PGlite's and `postgresql.conf`).
  */
-export function pgliteStartParams (defaults: readonly string[], settings: PgliteSettings): string[] {
+function pgliteStartParams (defaults: readonly string[], settings: PgliteSettings): string[] {
   return [...defaults, ...Object.entries(settings).flatMap(([name, value]) => ['-c', `${name}=${String(value)}`])]
 }
 

@@ -4,6 +4,7 @@
  * rows keep what PGlite gives in process: `Date`, objects from `jsonb`, `bigint`, `Uint8Array`.
  * Errors do not survive a structured clone with their fields, so they travel as `WireError`.
  */
+import type { PgliteSettings } from './pglite-open.js'
 
 /** `workerData` of the worker: what to open and how. */
 export interface WorkerSettings {
@@ -14,7 +15,7 @@ export interface WorkerSettings {
   /** Schema whose migrations the worker applies before it reports ready (unquoted, validated). */
   schema: string
   /** PostgreSQL parameters given at the start (option `pgliteSettings`, checked). */
-  pgliteSettings: Readonly<Record<string, string | number | boolean>>
+  pgliteSettings: PgliteSettings
 }
 
 /** What the main thread asks: run one statement, or close the database (then the worker ends). */
