@@ -29,25 +29,11 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import autocannon from 'autocannon'
 import { digestAuthorization } from '@platform-api/auth'
-import { KEY } from './common.mjs'
+import { BENCH_DATABASE_URL, KEY, dropSchemas } from './common.mjs'
 import { SERVER_ENTRY, serverEnv, startup } from './startup.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const root = join(here, '..')
-/** The PostgreSQL server of the startup part's second configuration (DATABASE_URL); left out when unreachable. */
-const STARTUP_DATABASE_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
-
-/** Drops the schema the example server made on STARTUP_DATABASE_URL. */
-async function dropStartupSchema (schema) {
-  const { default: pg } = await import('pg')
-  const client = new pg.Client({ connectionString: STARTUP_DATABASE_URL, connectionTimeoutMillis: 3000 })
-  try {
-    await client.connect()
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`)
-  } finally {
-    await client.end().catch(() => undefined)
-  }
-}
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const REPS = Number(process.env.BENCH_REPS ?? 3)
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16)
@@ -248,7 +234,7 @@ if (PARTS.includes('startup')) {
   const bareEnv = { TLS_CERT: join(dataDir, 'tls', 'cert.pem'), TLS_KEY: join(dataDir, 'tls', 'key.pem') }
   // The same server on a PostgreSQL server (DATABASE_URL), its tables in a schema of its own.
   const pgSchema = `pa_bench_start_${process.pid}`
-  const pgEnv = { ...env, DATABASE_URL: STARTUP_DATABASE_URL, DATABASE_SCHEMA: pgSchema }
+  const pgEnv = { ...env, DATABASE_URL: BENCH_DATABASE_URL, DATABASE_SCHEMA: pgSchema }
   const withPg = await startup([SERVER_ENTRY], pgEnv).then(() => true, (err) => { log(`startup with PostgreSQL left out: ${err.message}`); return false })
   const runs = { suite: [], bare: [], ...(withPg ? { suitePg: [] } : {}) }
   const start = { suite: () => startup([SERVER_ENTRY], env, { idleMs: 1000 }), suitePg: () => startup([SERVER_ENTRY], pgEnv, { idleMs: 1000 }), bare: () => startup(['bench/parts.mjs', 'bare-https'], bareEnv, { idleMs: 1000 }) }
@@ -258,7 +244,7 @@ if (PARTS.includes('startup')) {
     for (const c of order) runs[c].push(await start[c]())
   }
   results.startup = runs
-  if (withPg) await dropStartupSchema(pgSchema)
+  if (withPg) await dropSchemas([pgSchema])
   rmSync(dataDir, { recursive: true, force: true })
 }
 

@@ -20,12 +20,13 @@ import pg from 'pg'
 import { MemoryStore, digestAuthorization } from 'fastify-platform-api'
 import { openPostgresStore } from '@platform-api/store-postgres'
 import { buildServer } from '../examples/platform-server/dist/server.js'
+import { BENCH_DATABASE_URL, dropSchemas } from './common.mjs'
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3)
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 16)
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000)
 const PARTS = (process.env.BENCH_PARTS ?? 'throughput,deep').split(',')
-const URL_ = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const URL_ = BENCH_DATABASE_URL
 const OWNER = { publicKey: 'benchowner', privateKey: '0f9e8d7c-6b5a-4938-8271-605f4e3d2c1b' }
 
 const schemas = []
@@ -181,10 +182,5 @@ try {
   }
 } finally {
   await rm(dir, { recursive: true, force: true })
-  if (hasPg && schemas.length > 0) {
-    const c = new pg.Client({ connectionString: URL_ })
-    await c.connect()
-    for (const s of schemas) await c.query(`DROP SCHEMA IF EXISTS "${s}" CASCADE`)
-    await c.end()
-  }
+  if (hasPg) await dropSchemas(schemas)
 }
